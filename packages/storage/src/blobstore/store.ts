@@ -1,0 +1,59 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * A blob store holds opaque objects under slash-separated keys ("objects/ab/cd/.../inventory.json").
+ * It is the only thing that touches the disk or S3: everything above it (OCFL, audit log) is
+ * written once against this interface and runs unchanged on every backend.
+ *
+ * Keys: relative, '/'-separated, no empty, '.' or '..' segments, no leading '/', UTF-8.
+ */
+export interface BlobStore {
+  /** Short name from the archive config ("local", "s3-sthlm"). */
+  readonly name: string;
+  /** "local" or "s3". Only for reports and config, never for branching above this interface. */
+  readonly kind: 'local' | 's3';
+
+  /**
+   * Writes `source` under `key` and makes it durable before resolving (fsync on local disk,
+   * a completed upload on S3). A reader never sees a partly written object: either the old
+   * object, or the new one whole. Streams in bounded memory; hashes with SHA-256 while writing.
+   * If `expected` is given and the bytes differ in size or digest, nothing is left under `key`
+   * and S-002/S-020 is thrown.
+   */
+  put(key: string, source: Readable | Buffer, options?: PutOptions): Promise<PutResult>;
+
+  /** A stream of the object's bytes; S-001 if absent. `range` is inclusive [start, end]. */
+  get(key: string, range?: { start: number; end: number }): Promise<Readable>;
+
+  /** Size and mtime, or null when absent. */
+  stat(key: string): Promise<BlobStat | null>;
+
+  /** Every key starting with `prefix`, in lexicographic order, recursively. */
+  list(prefix: string): AsyncIterable<string>;
+
+  /** Removes the object; no error when absent. S3 with object lock may refuse (S-003/S-021). */
+  delete(key: string): Promise<void>;
+
+  /** Checks that the store is reachable and configured as promised (S-003, S-021). */
+  check(): Promise<void>;
+
+  /** Releases sockets and handles. */
+  close(): Promise<void>;
+}
+
+export interface PutOptions {
+  /** Known size, lets S3 pick a single PUT for small objects. */
+  size?: number;
+  expected?: { size?: number; sha256?: string };
+  contentType?: string;
+}
+
+export interface PutResult {
+  size: number;
+  sha256: string;
+}
+
+export interface BlobStat {
+  size: number;
+  modified: Date;
+}

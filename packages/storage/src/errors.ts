@@ -1,0 +1,59 @@
+/**
+ * Failures of the storage layer. A failure is thrown with one stable code; codes are only
+ * appended, never renumbered or reused (a retired code stays listed with `retired: true`).
+ * `docs/errors.md` is generated from this table and the other packages' tables.
+ */
+export type ErrorSpec = {
+  title: string;
+  /** HTTP status when the failure reaches an HTTP client. */
+  http: number;
+  /** CLI exit code: 1 = something checked is not well, 2 = usage or system error. */
+  exit: 1 | 2;
+  retry?: true;
+  retired?: true;
+};
+
+export const STORAGE_ERRORS = {
+  'S-001': { title: 'object not found', http: 404, exit: 2 },
+  'S-002': { title: 'digest mismatch', http: 500, exit: 1 },
+  'S-003': { title: 'store unavailable', http: 503, exit: 2, retry: true },
+  'S-004': { title: 'not a Bevara archive', http: 500, exit: 2 },
+  'S-005': { title: 'archive already exists', http: 409, exit: 2 },
+  'S-006': { title: 'configuration missing or malformed', http: 500, exit: 2 },
+  'S-007': { title: 'invalid key or certificate', http: 500, exit: 2 },
+  'S-008': { title: 'wrong key password', http: 500, exit: 2 },
+  'S-009': { title: 'unsupported key type', http: 500, exit: 2 },
+  'S-010': { title: 'no signing key', http: 500, exit: 2 },
+  'S-011': { title: 'invalid OCFL inventory', http: 500, exit: 1 },
+  'S-012': { title: 'signature does not verify', http: 500, exit: 1 },
+  'S-013': { title: 'audit log chain broken', http: 500, exit: 1 },
+  'S-014': { title: 'invalid logical path', http: 400, exit: 2 },
+  'S-015': { title: 'object already exists', http: 409, exit: 2 },
+  'S-016': { title: 'archive is locked by another writer', http: 503, exit: 2, retry: true },
+  'S-017': { title: 'invalid blob key', http: 500, exit: 2 },
+  'S-018': { title: 'version conflict', http: 409, exit: 2, retry: true },
+  'S-019': { title: 'catalog unavailable or corrupt', http: 500, exit: 2 },
+  'S-020': { title: 'size mismatch', http: 500, exit: 1 },
+  'S-021': { title: 'store misconfigured', http: 500, exit: 2 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type StorageCode = keyof typeof STORAGE_ERRORS;
+
+/** The one error class of Bevara; every package throws it with a code from its own table. */
+export class BevaraError<C extends string = string> extends Error {
+  override readonly name = 'BevaraError';
+  constructor(
+    readonly code: C,
+    message: string,
+    readonly detail: Readonly<Record<string, string | number>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class StorageError extends BevaraError<StorageCode> {}
+
+export function isBevaraError(e: unknown, code?: string): e is BevaraError {
+  return e instanceof BevaraError && (code === undefined || e.code === code);
+}

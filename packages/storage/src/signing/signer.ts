@@ -1,0 +1,22 @@
+/**
+ * What the rest of storage needs from the archive's key: detached CMS signatures that
+ * `openssl cms -verify -binary -inform DER -content FILE -in SIG -CAfile cert.pem` accepts.
+ */
+export interface Signer {
+  /** DER-encoded CMS SignedData, detached, SHA-256, signed attributes (contentType, messageDigest, signingTime), the certificate embedded. */
+  signDetached(data: Buffer): Buffer;
+  /** PEM of the signing certificate. */
+  readonly certificatePem: string;
+  /** Lower-case hex SHA-256 of the certificate's DER. */
+  readonly fingerprint: string;
+}
+
+/** Certificates a verifier trusts: the archive's current one and every retired one. */
+export interface TrustedCertificate {
+  pem: string;
+  fingerprint: string;
+}
+
+export type SignatureCheck =
+  | { ok: true; signer: string; signingTime?: Date }
+  | { ok: false; reason: string };
