@@ -18,5 +18,6 @@ export interface TrustedCertificate {
 }
 
 export type SignatureCheck =
-  | { ok: true; signer: string; signingTime?: Date }
+  /** `signer` is the signing certificate's fingerprint (as in TrustedCertificate), `subject` its DN. */
+  | { ok: true; signer: string; subject: string; signingTime?: Date }
   | { ok: false; reason: string };
