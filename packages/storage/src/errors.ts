@@ -35,6 +35,7 @@ export const STORAGE_ERRORS = {
   'S-019': { title: 'catalog unavailable or corrupt', http: 500, exit: 2 },
   'S-020': { title: 'size mismatch', http: 500, exit: 1 },
   'S-021': { title: 'store misconfigured', http: 500, exit: 2 },
+  'S-022': { title: 'invalid byte range', http: 416, exit: 2 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type StorageCode = keyof typeof STORAGE_ERRORS;
