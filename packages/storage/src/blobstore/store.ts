@@ -34,6 +34,12 @@ export interface BlobStore {
   /** Removes the object; no error when absent. S3 with object lock may refuse (S-003/S-021). */
   delete(key: string): Promise<void>;
 
+  /**
+   * Removes leftovers of interrupted writes below `prefix` (temporary files, unfinished multipart
+   * uploads). Called only while the archive's write lock is held, during crash recovery.
+   */
+  removeIncomplete?(prefix: string): Promise<void>;
+
   /** Checks that the store is reachable and configured as promised (S-003, S-021). */
   check(): Promise<void>;
 

@@ -1,0 +1,84 @@
+import { StorageError } from '../errors.ts';
+import type { ObjectTransaction } from '../ocfl/transaction.ts';
+import { buildAipMets, type MetsFile, type ParsedAipMets } from './mets.ts';
+import { mimeTypeFor } from './mime.ts';
+import { AIP_METS, type AipVersionInput, BEVARA_AGENT, PREMIS_DIR, type PremisAgent, premisPath } from './model.ts';
+import { buildPremis, type PremisObject } from './premis.ts';
+
+export interface AipIdentity {
+  id: string;
+  label: string;
+  contentCategory: string;
+  created: string;
+}
+
+/**
+ * Fills one OCFL version with an E-ARK AIP: the caller's files, this version's PREMIS document and the
+ * regenerated AIP METS that describes every file of the version. Ingest, reclassification and repair
+ * all go through here, so every AIP version has the same shape.
+ */
+export async function writeAipVersion(
+  tx: ObjectTransaction,
+  identity: AipIdentity,
+  previous: ParsedAipMets | null,
+  input: AipVersionInput,
+  now: Date,
+): Promise<void> {
+  const stamp = now.toISOString();
+  const added = new Map<string, { mimeType: string }>();
+  const objects: PremisObject[] = [];
+  for await (const file of input.files) {
+    if (isReserved(file.path)) {
+      throw new StorageError('S-014', `${file.path} is written by Bevara itself and cannot be supplied`, { path: file.path });
+    }
+    const expected = file.sha256 || file.size !== undefined ? { ...(file.sha256 ? { sha256: file.sha256 } : {}), ...(file.size !== undefined ? { size: file.size } : {}) } : undefined;
+    const entry = await tx.put(file.path, file.source, expected);
+    const mimeType = file.format?.mimeType ?? mimeTypeFor(file.path);
+    added.set(file.path, { mimeType });
+    objects.push({ path: file.path, sha256: entry.digest, size: entry.size, ...(file.format ? { format: file.format } : {}) });
+  }
+  for (const path of input.remove ?? []) {
+    if (isReserved(path)) throw new StorageError('S-014', `${path} is written by Bevara itself and cannot be removed`, { path });
+    tx.remove(path);
+  }
+  const version = `v${tx.version}`;
+  const agents = uniqueAgents([BEVARA_AGENT, ...(input.agents ?? [])]);
+  const premis = buildPremis({ objects, events: input.events, agents, now });
+  const premisEntry = await tx.put(premisPath(version), premis);
+  added.set(premisPath(version), { mimeType: 'application/xml' });
+  void premisEntry;
+
+  const files: MetsFile[] = [];
+  for (const [path, entry] of tx.files()) {
+    if (path === AIP_METS) continue;
+    const before = previous?.files.get(path);
+    const isNew = added.has(path) || !before || before.sha256 !== entry.digest;
+    files.push({
+      path,
+      sha256: entry.digest,
+      size: entry.size,
+      mimeType: added.get(path)?.mimeType ?? before?.mimeType ?? mimeTypeFor(path),
+      created: isNew ? stamp : before.created,
+    });
+  }
+  const mets = buildAipMets({
+    id: identity.id,
+    label: input.label ?? identity.label,
+    contentCategory: identity.contentCategory,
+    created: identity.created,
+    modified: stamp,
+    revised: tx.version > 1,
+    files,
+  });
+  await tx.put(AIP_METS, mets);
+}
+
+function isReserved(path: string): boolean {
+  return path === AIP_METS || (path.startsWith(`${PREMIS_DIR}/premis-`) && path.endsWith('.xml'));
+}
+
+function uniqueAgents(agents: PremisAgent[]): PremisAgent[] {
+  const seen = new Map<string, PremisAgent>();
+  for (const a of agents) if (!seen.has(a.id)) seen.set(a.id, a);
+  return [...seen.values()];
+}

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { StorageError } from '../errors.ts';
+
+/**
+ * `bevara.json` in the archive folder. Documented in docs/configuration.md and
+ * schemas/archive-config.schema.json; every field is checked here so a hand-edited file fails with
+ * a precise message (S-006) instead of half-working.
+ */
+export interface LocalStoreConfig {
+  name: string;
+  type: 'local';
+  /** Relative to the archive folder, or absolute. */
+  path: string;
+}
+
+export interface S3StoreConfig {
+  name: string;
+  type: 's3';
+  endpoint: string;
+  bucket: string;
+  prefix?: string;
+  region?: string;
+  accessKey?: string;
+  secretKey?: string;
+  objectLock?: { mode: 'compliance' | 'governance'; retainDays: number };
+}
+
+export type StoreConfig = LocalStoreConfig | S3StoreConfig;
+
+export interface ArchiveConfig {
+  format: 'bevara-archive/1';
+  archiveId: string;
+  created: string;
+  stores: StoreConfig[];
+  policy: { copies: number };
+}
+
+export const CONFIG_FILE = 'bevara.json';
+
+export function readConfig(dir: string): ArchiveConfig {
+  const file = path.join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new StorageError('S-004', `${dir} is not a Bevara archive (no ${CONFIG_FILE}); create one with 'bevara init ${dir}'`, { path: dir });
+    }
+    throw new StorageError('S-006', `cannot read ${file}: ${(e as Error).message}`, { path: file }, { cause: e });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new StorageError('S-006', `${file} is not valid JSON: ${(e as Error).message}`, { path: file }, { cause: e });
+  }
+  return validateConfig(raw, file);
+}
+
+export function validateConfig(raw: unknown, where: string): ArchiveConfig {
+  const fail = (msg: string): never => {
+    throw new StorageError('S-006', `${where}: ${msg}`, { path: where });
+  };
+  if (!isRecord(raw)) return fail('the configuration must be a JSON object');
+  if (raw.format !== 'bevara-archive/1') fail(`"format" must be "bevara-archive/1" (found ${JSON.stringify(raw.format)})`);
+  if (typeof raw.archiveId !== 'string' || !raw.archiveId) fail('"archiveId" must be a non-empty string');
+  if (typeof raw.created !== 'string') fail('"created" must be a date string');
+  if (!Array.isArray(raw.stores) || raw.stores.length === 0) fail('"stores" must list at least one store');
+  const names = new Set<string>();
+  const stores = (raw.stores as unknown[]).map((s, i) => {
+    const at = `stores[${i}]`;
+    if (!isRecord(s)) return fail(`${at} must be an object`);
+    if (typeof s.name !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(s.name)) fail(`${at}.name must match [a-z0-9][a-z0-9_-]*`);
+    if (names.has(s.name as string)) fail(`${at}.name "${String(s.name)}" is used twice`);
+    names.add(s.name as string);
+    if (s.type === 'local') {
+      if (typeof s.path !== 'string' || !s.path) fail(`${at}.path must be a folder path`);
+      return { name: s.name, type: 'local', path: s.path } as LocalStoreConfig;
+    }
+    if (s.type === 's3') {
+      if (typeof s.endpoint !== 'string' || !/^https?:\/\/[^/]+/.test(s.endpoint)) fail(`${at}.endpoint must be an http(s) URL`);
+      if (typeof s.bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(s.bucket)) fail(`${at}.bucket is not a valid bucket name`);
+      for (const k of ['prefix', 'region', 'accessKey', 'secretKey'] as const) {
+        if (s[k] !== undefined && typeof s[k] !== 'string') fail(`${at}.${k} must be a string`);
+      }
+      if (s.objectLock !== undefined) {
+        const l = s.objectLock;
+        if (!isRecord(l) || (l.mode !== 'compliance' && l.mode !== 'governance')) fail(`${at}.objectLock.mode must be "compliance" or "governance"`);
+        if (!Number.isInteger((l as Record<string, unknown>).retainDays) || ((l as Record<string, unknown>).retainDays as number) < 1) {
+          fail(`${at}.objectLock.retainDays must be a whole number of days, at least 1`);
+        }
+      }
+      return s as unknown as S3StoreConfig;
+    }
+    return fail(`${at}.type must be "local" or "s3"`);
+  });
+  const policy = raw.policy;
+  if (!isRecord(policy) || !Number.isInteger(policy.copies) || (policy.copies as number) < 1) fail('"policy.copies" must be a whole number, at least 1');
+  if ((policy as { copies: number }).copies > stores.length) fail(`"policy.copies" (${(policy as { copies: number }).copies}) exceeds the number of stores (${stores.length})`);
+  return { format: 'bevara-archive/1', archiveId: raw.archiveId as string, created: raw.created as string, stores, policy: { copies: (policy as { copies: number }).copies } };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

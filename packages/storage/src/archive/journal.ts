@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Journal } from '../ocfl/transaction.ts';
+
+export interface JournalEntry {
+  objectRoot: string;
+  objectId: string;
+  version: number;
+  started: string;
+}
+
+/** Journal of versions being written, one durable file each, in the archive's staging folder. */
+export class FileJournal implements Journal {
+  constructor(private readonly dir: string) {}
+
+  async begin(entry: { objectRoot: string; objectId: string; version: number }): Promise<string> {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const token = randomUUID();
+    const file = path.join(this.dir, `${token}.json`);
+    const fd = fs.openSync(file, 'wx');
+    try {
+      fs.writeSync(fd, JSON.stringify({ ...entry, started: new Date().toISOString() } satisfies JournalEntry));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fsyncDir(this.dir);
+    return token;
+  }
+
+  async end(token: string): Promise<void> {
+    fs.rmSync(path.join(this.dir, `${token}.json`), { force: true });
+    fsyncDir(this.dir);
+  }
+
+  /** Entries left by a process that died mid-write; a cut-short file (crash during begin) is returned as null. */
+  pending(): { token: string; entry: JournalEntry | null }[] {
+    if (!fs.existsSync(this.dir)) return [];
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => {
+        const token = f.slice(0, -5);
+        try {
+          return { token, entry: JSON.parse(fs.readFileSync(path.join(this.dir, f), 'utf8')) as JournalEntry };
+        } catch {
+          return { token, entry: null };
+        }
+      });
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

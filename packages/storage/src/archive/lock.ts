@@ -1,0 +1,80 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import os from 'node:os';
+import { StorageError } from '../errors.ts';
+
+/**
+ * One writer at a time per archive: the audit log's chain and OCFL's version numbers both need a
+ * single sequence of writes. Within a process, callers queue; across processes, a lock file holds the
+ * owner's pid, and a lock whose process is gone (a crash, SIGKILL) is taken over — the crash is then
+ * recovered from the journal. Nested calls from inside a locked section run at once.
+ */
+export class WriteLock {
+  private readonly inside = new AsyncLocalStorage<true>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly file: string, private readonly waitMs = 30_000) {}
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inside.getStore()) return fn();
+    const next = this.queue.then(async () => {
+      await this.acquire();
+      try {
+        return await this.inside.run(true, fn);
+      } finally {
+        fs.rmSync(this.file, { force: true });
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async acquire(): Promise<void> {
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      try {
+        const fd = fs.openSync(this.file, 'wx', 0o644);
+        try {
+          fs.writeSync(fd, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      if (this.ownerIsGone()) {
+        fs.rmSync(this.file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new StorageError('S-016', `the archive is being written by another process (lock ${this.file})`, { path: this.file });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private ownerIsGone(): boolean {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch {
+      return true;
+    }
+    let owner: { pid?: unknown; host?: unknown };
+    try {
+      owner = JSON.parse(text) as typeof owner;
+    } catch {
+      // cut short by a crash between open and write
+      return true;
+    }
+    if (owner.host !== os.hostname() || typeof owner.pid !== 'number') return false;
+    try {
+      process.kill(owner.pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
+}

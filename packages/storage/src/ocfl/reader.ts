@@ -1,0 +1,42 @@
+import type { Readable } from 'node:stream';
+import type { BlobStore } from '../blobstore/store.ts';
+import { StorageError } from '../errors.ts';
+import { type Inventory, parseInventory, versionState } from './inventory.ts';
+import { objectRootFor, objectRootOfInventoryKey } from './layout.ts';
+import { readAll } from './transaction.ts';
+
+/** Read access to OCFL objects in one store. Only committed state is visible: it starts at the root inventory. */
+export class ObjectReader {
+  constructor(private readonly store: BlobStore) {}
+
+  async inventory(objectId: string): Promise<Inventory | null> {
+    return this.inventoryAt(objectRootFor(objectId));
+  }
+
+  async inventoryAt(objectRoot: string): Promise<Inventory | null> {
+    const key = `${objectRoot}/inventory.json`;
+    if (!(await this.store.stat(key))) return null;
+    return parseInventory(await readAll(await this.store.get(key)), key);
+  }
+
+  /** Streams one logical file of a version (the head by default). */
+  async open(inv: Inventory, logicalPath: string, version = inv.head): Promise<Readable> {
+    const digest = versionState(inv, version).get(logicalPath);
+    if (!digest) throw new StorageError('S-001', `${inv.id} ${version} has no file ${logicalPath}`, { path: logicalPath });
+    const contentPath = inv.manifest[digest]?.[0];
+    if (!contentPath) throw new StorageError('S-011', `${inv.id}: digest ${digest} not in manifest`);
+    return this.store.get(`${objectRootFor(inv.id)}/${contentPath}`);
+  }
+
+  async readSmall(inv: Inventory, logicalPath: string, version = inv.head): Promise<Buffer> {
+    return readAll(await this.open(inv, logicalPath, version));
+  }
+
+  /** Every object root in the store, found by its root inventory (the layout extension makes them findable). */
+  async *objectRoots(): AsyncIterable<string> {
+    for await (const key of this.store.list('')) {
+      const root = objectRootOfInventoryKey(key);
+      if (root) yield root;
+    }
+  }
+}

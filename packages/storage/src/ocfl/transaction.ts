@@ -1,0 +1,241 @@
+import type { Readable } from 'node:stream';
+import type { BlobStore } from '../blobstore/store.ts';
+import { StorageError } from '../errors.ts';
+import type { Signer } from '../signing/signer.ts';
+import {
+  INVENTORY_TYPE,
+  OBJECT_NAMASTE,
+  type Inventory,
+  isSafeRelativePath,
+  serializeInventory,
+  sidecarFor,
+  versionName,
+  versionNumber,
+  versionState,
+} from './inventory.ts';
+
+export const SIGNATURE_DIR = 'extensions/bevara-signatures';
+
+export interface StateEntry {
+  digest: string;
+  size: number;
+}
+
+export interface CommitInfo {
+  message: string;
+  user: { name: string; address?: string };
+  created?: Date;
+}
+
+/**
+ * Records, outside the store, that a version is being written, so that a crash can be undone on the
+ * next start. It is written durably before the first byte of the version and removed after the commit.
+ */
+export interface Journal {
+  begin(entry: { objectRoot: string; objectId: string; version: number }): Promise<string>;
+  end(token: string): Promise<void>;
+}
+
+/**
+ * Writes one new OCFL version of one object. Write order (docs/storage-format.md, W1–W5):
+ * content files, then the version inventory and its sidecar, then the version's signature, then (v1)
+ * the object declaration, and last the root inventory — the commit point. Until the root inventory is
+ * replaced, readers see the previous version and nothing of this one.
+ */
+export class ObjectTransaction {
+  private readonly state: Map<string, StateEntry>;
+  private readonly manifest: Map<string, string[]>;
+  private readonly newContent = new Map<string, string>(); // digest → content path written in this version
+  private finished = false;
+
+  private constructor(
+    private readonly store: BlobStore,
+    readonly objectId: string,
+    readonly objectRoot: string,
+    private readonly previous: Inventory | null,
+    private readonly journal: Journal,
+    private readonly token: string,
+    readonly version: number,
+    previousState: Map<string, StateEntry>,
+  ) {
+    this.state = previousState;
+    this.manifest = new Map(Object.entries(previous?.manifest ?? {}).map(([d, p]) => [d, [...p]]));
+  }
+
+  static async begin(
+    store: BlobStore,
+    objectId: string,
+    objectRoot: string,
+    previous: Inventory | null,
+    journal: Journal,
+    sizes: (contentPath: string) => Promise<number>,
+  ): Promise<ObjectTransaction> {
+    if (previous && previous.digestAlgorithm !== 'sha256') {
+      throw new StorageError('S-011', `object ${objectId} uses ${previous.digestAlgorithm}; Bevara only adds versions to sha256 objects`);
+    }
+    const version = previous ? versionNumber(previous.head) + 1 : 1;
+    const state = new Map<string, StateEntry>();
+    if (previous) {
+      for (const [path, digest] of versionState(previous)) {
+        const contentPath = previous.manifest[digest]?.[0];
+        if (!contentPath) throw new StorageError('S-011', `${objectId}: digest ${digest} missing from manifest`);
+        state.set(path, { digest, size: await sizes(contentPath) });
+      }
+    }
+    const token = await journal.begin({ objectRoot, objectId, version });
+    return new ObjectTransaction(store, objectId, objectRoot, previous, journal, token, version, state);
+  }
+
+  /** Adds or replaces a logical path. The bytes are hashed while they are written (one pass). */
+  async put(logicalPath: string, source: Readable | Buffer, expected?: { size?: number; sha256?: string }): Promise<StateEntry> {
+    this.assertOpen();
+    if (!isSafeRelativePath(logicalPath)) throw new StorageError('S-014', `invalid logical path: ${logicalPath}`, { path: logicalPath });
+    if (expected?.sha256 && this.manifest.has(expected.sha256) && expected.size !== undefined) {
+      // Already stored in this object: OCFL deduplicates by digest. Drain the stream so the caller's pipeline ends.
+      if (!Buffer.isBuffer(source)) for await (const _ of source) void _;
+      const entry = { digest: expected.sha256, size: expected.size };
+      this.state.set(logicalPath, entry);
+      return entry;
+    }
+    const contentPath = `${versionName(this.version)}/content/${logicalPath}`;
+    const written = await this.store.put(`${this.objectRoot}/${contentPath}`, source, expected ? { expected } : {});
+    const entry = { digest: written.sha256, size: written.size };
+    if (this.manifest.has(written.sha256)) {
+      await this.store.delete(`${this.objectRoot}/${contentPath}`);
+    } else {
+      this.manifest.set(written.sha256, [contentPath]);
+      this.newContent.set(written.sha256, contentPath);
+    }
+    this.state.set(logicalPath, entry);
+    return entry;
+  }
+
+  remove(logicalPath: string): void {
+    this.assertOpen();
+    if (!this.state.delete(logicalPath)) throw new StorageError('S-001', `${this.objectId} has no file ${logicalPath}`, { path: logicalPath });
+  }
+
+  /** The logical state the version will have. */
+  files(): ReadonlyMap<string, StateEntry> {
+    return this.state;
+  }
+
+  async commit(info: CommitInfo, signer: Signer): Promise<Inventory> {
+    this.assertOpen();
+    const vName = versionName(this.version);
+    const stateByDigest: Record<string, string[]> = {};
+    for (const [path, { digest }] of [...this.state].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      (stateByDigest[digest] ??= []).push(path);
+    }
+    // Content that no version refers to any more must not stay in the manifest (OCFL E107).
+    const referenced = new Set(Object.keys(stateByDigest));
+    for (const v of Object.values(this.previous?.versions ?? {})) for (const d of Object.keys(v.state)) referenced.add(d);
+    for (const [digest, contentPath] of this.newContent) {
+      if (!referenced.has(digest)) {
+        await this.store.delete(`${this.objectRoot}/${contentPath}`);
+        this.manifest.delete(digest);
+      }
+    }
+    const inventory: Inventory = {
+      id: this.objectId,
+      type: INVENTORY_TYPE,
+      digestAlgorithm: 'sha256',
+      head: vName,
+      contentDirectory: 'content',
+      manifest: Object.fromEntries(this.manifest),
+      versions: {
+        ...(this.previous?.versions ?? {}),
+        [vName]: {
+          created: (info.created ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          message: info.message,
+          user: info.user,
+          state: stateByDigest,
+        },
+      },
+    };
+    if (this.previous?.fixity) inventory.fixity = this.previous.fixity;
+    const bytes = serializeInventory(inventory);
+    const sidecar = sidecarFor('sha256', bytes);
+    const root = this.objectRoot;
+    await this.store.put(`${root}/${vName}/inventory.json`, bytes);
+    await this.store.put(`${root}/${vName}/inventory.json.sha256`, sidecar);
+    await this.store.put(`${root}/${SIGNATURE_DIR}/${vName}.p7s`, signer.signDetached(bytes));
+    if (this.version === 1) await this.store.put(`${root}/${OBJECT_NAMASTE}`, Buffer.from('ocfl_object_1.1\n'));
+    await this.store.put(`${root}/inventory.json`, bytes);
+    await this.store.put(`${root}/inventory.json.sha256`, sidecar);
+    this.finished = true;
+    await this.journal.end(this.token);
+    return inventory;
+  }
+
+  /** Removes everything this version wrote; the object stays as it was. */
+  async abort(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    await rollbackVersion(this.store, this.objectRoot, this.version);
+    await this.journal.end(this.token);
+  }
+
+  private assertOpen(): void {
+    if (this.finished) throw new Error('transaction already finished');
+  }
+}
+
+/**
+ * Deletes what an interrupted transaction may have written for `version`, unless the root inventory
+ * shows it committed. Used by abort() and by crash recovery at start.
+ */
+export async function rollbackVersion(store: BlobStore, objectRoot: string, version: number): Promise<'rolled-back' | 'committed'> {
+  const vName = versionName(version);
+  const head = await committedHead(store, objectRoot);
+  if (head >= version) {
+    await repairSidecar(store, objectRoot);
+    return 'committed';
+  }
+  await store.removeIncomplete?.(`${objectRoot}/`);
+  for await (const key of store.list(`${objectRoot}/${vName}/`)) await store.delete(key);
+  await store.delete(`${objectRoot}/${SIGNATURE_DIR}/${vName}.p7s`);
+  if (version === 1) {
+    for await (const key of store.list(`${objectRoot}/`)) await store.delete(key);
+  } else {
+    await repairSidecar(store, objectRoot);
+  }
+  return 'rolled-back';
+}
+
+async function committedHead(store: BlobStore, objectRoot: string): Promise<number> {
+  if (!(await store.stat(`${objectRoot}/inventory.json`))) return 0;
+  const bytes = await readAll(await store.get(`${objectRoot}/inventory.json`));
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as { head?: string };
+    return parsed.head ? versionNumber(parsed.head) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The root sidecar is written right after the root inventory; a crash between the two is mended here. */
+async function repairSidecar(store: BlobStore, objectRoot: string): Promise<void> {
+  if (!(await store.stat(`${objectRoot}/inventory.json`))) return;
+  const bytes = await readAll(await store.get(`${objectRoot}/inventory.json`));
+  const sidecar = sidecarFor('sha256', bytes);
+  const current = (await store.stat(`${objectRoot}/inventory.json.sha256`))
+    ? await readAll(await store.get(`${objectRoot}/inventory.json.sha256`))
+    : null;
+  if (!current || !current.equals(sidecar)) await store.put(`${objectRoot}/inventory.json.sha256`, sidecar);
+}
+
+/** For small objects only (inventories, sidecars, signatures): bounded by a limit. */
+export async function readAll(stream: Readable, limit = 64 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      stream.destroy();
+      throw new StorageError('S-011', `object larger than ${limit} bytes where a small metadata file was expected`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import type { BlobStore } from '../blobstore/store.ts';
+import { isBevaraError } from '../errors.ts';
+import { type Inventory, OBJECT_NAMASTE, parseInventory, parseSidecar, digestOf } from '../ocfl/inventory.ts';
+import { objectRootFor } from '../ocfl/layout.ts';
+import { SIGNATURE_DIR, readAll } from '../ocfl/transaction.ts';
+import { verifyDetached } from '../signing/cms.ts';
+import type { TrustedCertificate } from '../signing/signer.ts';
+
+/**
+ * Finding codes of `bevara verify`, one per invariant of docs/storage-format.md ("Verification
+ * codes"). Codes are only ever added.
+ */
+export const VERIFY_CODES = {
+  'BV-OBJ-1': 'the object declaration 0=ocfl_object_1.1 is missing or wrong',
+  'BV-OBJ-2': 'the object is not where the storage layout puts its id',
+  'BV-INV-1': 'the root inventory is missing',
+  'BV-INV-2': 'an inventory is not valid OCFL',
+  'BV-INV-3': 'an inventory sidecar is missing or does not match the inventory',
+  'BV-INV-4': 'a version inventory is missing or disagrees with the root inventory',
+  'BV-SIG-1': 'a version has no signature',
+  'BV-SIG-2': 'a version signature does not verify against the archive certificates',
+  'BV-CNT-1': 'a content file named in the manifest is missing',
+  'BV-CNT-2': 'a content file does not match its digest',
+  'BV-CNT-3': 'a file in a version content folder is not in the manifest',
+  'BV-STO-1': 'the store could not be read',
+} as const;
+
+export type VerifyCode = keyof typeof VERIFY_CODES;
+
+export interface Finding {
+  code: VerifyCode;
+  message: string;
+  path?: string;
+  version?: string;
+}
+
+export interface ObjectVerification {
+  id: string;
+  objectRoot: string;
+  ok: boolean;
+  head?: string;
+  files: number;
+  bytes: number;
+  findings: Finding[];
+}
+
+const CONCURRENCY = 4;
+
+/** Checks one OCFL object completely: structure, inventories, every version's signature, every digest. */
+export async function verifyObject(
+  store: BlobStore,
+  objectRoot: string,
+  trusted: readonly TrustedCertificate[],
+  expectedId?: string,
+): Promise<ObjectVerification> {
+  const findings: Finding[] = [];
+  const result = (inv?: Inventory, files = 0, bytes = 0): ObjectVerification => ({
+    id: inv?.id ?? expectedId ?? objectRoot,
+    objectRoot,
+    ok: findings.length === 0,
+    ...(inv ? { head: inv.head } : {}),
+    files,
+    bytes,
+    findings,
+  });
+  try {
+    const read = async (key: string): Promise<Buffer | null> =>
+      (await store.stat(`${objectRoot}/${key}`)) ? readAll(await store.get(`${objectRoot}/${key}`)) : null;
+
+    const namaste = await read(OBJECT_NAMASTE);
+    if (!namaste || namaste.toString('utf8') !== 'ocfl_object_1.1\n') {
+      findings.push({ code: 'BV-OBJ-1', message: VERIFY_CODES['BV-OBJ-1'], path: OBJECT_NAMASTE });
+    }
+    const rootBytes = await read('inventory.json');
+    if (!rootBytes) {
+      findings.push({ code: 'BV-INV-1', message: expectedId ? `no AIP ${expectedId}` : VERIFY_CODES['BV-INV-1'], path: 'inventory.json' });
+      return result();
+    }
+    let inv: Inventory;
+    try {
+      inv = parseInventory(rootBytes, `${objectRoot}/inventory.json`);
+    } catch (e) {
+      findings.push({ code: 'BV-INV-2', message: (e as Error).message, path: 'inventory.json' });
+      return result();
+    }
+    checkSidecar(findings, inv, rootBytes, await read(`inventory.json.${inv.digestAlgorithm}`), 'inventory.json');
+    if (objectRootFor(inv.id) !== objectRoot) {
+      findings.push({ code: 'BV-OBJ-2', message: `${inv.id} belongs at ${objectRootFor(inv.id)}, found at ${objectRoot}` });
+    }
+
+    for (const version of Object.keys(inv.versions)) {
+      const vBytes = await read(`${version}/inventory.json`);
+      if (!vBytes) {
+        findings.push({ code: 'BV-INV-4', message: `${version}/inventory.json is missing`, path: `${version}/inventory.json`, version });
+        continue;
+      }
+      checkSidecar(findings, inv, vBytes, await read(`${version}/inventory.json.${inv.digestAlgorithm}`), `${version}/inventory.json`);
+      if (version === inv.head && !vBytes.equals(rootBytes)) {
+        findings.push({ code: 'BV-INV-4', message: `${version}/inventory.json differs from the root inventory`, path: `${version}/inventory.json`, version });
+      }
+      const sig = await read(`${SIGNATURE_DIR}/${version}.p7s`);
+      if (!sig) {
+        findings.push({ code: 'BV-SIG-1', message: `${version} has no signature`, path: `${SIGNATURE_DIR}/${version}.p7s`, version });
+      } else {
+        const check = verifyDetached(sig, vBytes, trusted);
+        if (!check.ok) findings.push({ code: 'BV-SIG-2', message: `${version}: ${check.reason}`, path: `${SIGNATURE_DIR}/${version}.p7s`, version });
+      }
+    }
+
+    const expected = new Map<string, string>();
+    for (const [digest, paths] of Object.entries(inv.manifest)) for (const p of paths) expected.set(p, digest);
+    let files = 0;
+    let bytes = 0;
+    const queue = [...expected];
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [contentPath, digest] = next;
+        const key = `${objectRoot}/${contentPath}`;
+        let stream;
+        try {
+          stream = await store.get(key);
+        } catch (e) {
+          if (isBevaraError(e, 'S-001')) {
+            findings.push({ code: 'BV-CNT-1', message: `${contentPath} is missing`, path: contentPath });
+            continue;
+          }
+          throw e;
+        }
+        const hash = createHash(inv.digestAlgorithm);
+        for await (const chunk of stream) {
+          hash.update(chunk as Buffer);
+          bytes += (chunk as Buffer).length;
+        }
+        files++;
+        const actual = hash.digest('hex');
+        if (actual !== digest) {
+          findings.push({ code: 'BV-CNT-2', message: `${contentPath}: expected ${inv.digestAlgorithm} ${digest}, found ${actual}`, path: contentPath });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+
+    for (const version of Object.keys(inv.versions)) {
+      for await (const key of store.list(`${objectRoot}/${version}/content/`)) {
+        const contentPath = key.slice(objectRoot.length + 1);
+        if (!expected.has(contentPath)) findings.push({ code: 'BV-CNT-3', message: `${contentPath} is not in the manifest`, path: contentPath, version });
+      }
+    }
+    findings.sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.code.localeCompare(b.code));
+    return result(inv, files, bytes);
+  } catch (e) {
+    findings.push({ code: 'BV-STO-1', message: `cannot read ${objectRoot} from store ${store.name}: ${(e as Error).message}` });
+    return result();
+  }
+}
+
+function checkSidecar(findings: Finding[], inv: Inventory, bytes: Buffer, sidecar: Buffer | null, where: string): void {
+  if (!sidecar) {
+    findings.push({ code: 'BV-INV-3', message: `${where}.${inv.digestAlgorithm} is missing`, path: `${where}.${inv.digestAlgorithm}` });
+    return;
+  }
+  let stated: string;
+  try {
+    stated = parseSidecar(sidecar);
+  } catch {
+    findings.push({ code: 'BV-INV-3', message: `${where}.${inv.digestAlgorithm} is malformed`, path: `${where}.${inv.digestAlgorithm}` });
+    return;
+  }
+  if (stated !== digestOf(inv.digestAlgorithm, bytes)) {
+    findings.push({ code: 'BV-INV-3', message: `${where} does not match its sidecar digest`, path: where });
+  }
+}
