@@ -36,6 +36,8 @@ export const STORAGE_ERRORS = {
   'S-020': { title: 'size mismatch', http: 500, exit: 1 },
   'S-021': { title: 'store misconfigured', http: 500, exit: 2 },
   'S-022': { title: 'invalid byte range', http: 416, exit: 2 },
+  'S-023': { title: 'audit log entry already exists', http: 409, exit: 2 },
+  'S-024': { title: 'invalid audit event', http: 400, exit: 2 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type StorageCode = keyof typeof STORAGE_ERRORS;
