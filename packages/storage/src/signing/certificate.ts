@@ -71,12 +71,7 @@ export function describeKey(key: KeyObject): { keyType: KeyType; keyBits: number
 
 /** Parse one certificate (PEM or DER). Malformed input is S-007; an unsupported key type S-009. */
 export function parseCertificate(input: string | Buffer): ParsedCertificate {
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(input);
-  } catch (cause) {
-    throw new StorageError('S-007', 'not a readable X.509 certificate', {}, { cause });
-  }
+  const x509 = readX509(input);
   const der = x509.raw;
   const { issuerDer, serialDer } = issuerAndSerial(der);
   const publicKey = x509.publicKey;
@@ -98,6 +93,15 @@ export function parseCertificate(input: string | Buffer): ParsedCertificate {
     issuerDer,
     serialDer,
   };
+}
+
+/** Node's view of a certificate, for any key type; S-007 when it cannot be read. */
+export function readX509(input: string | Buffer): X509Certificate {
+  try {
+    return new X509Certificate(input);
+  } catch (cause) {
+    throw new StorageError('S-007', 'not a readable X.509 certificate', {}, { cause });
+  }
 }
 
 /** Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?, serialNumber, signature, issuer, ... } } */
