@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import type { BlobStore } from '../blobstore/store.ts';
+
+export interface SmallBlob {
+  /** The whole object, or null when it is larger than the limit (then only `sha256` is known). */
+  bytes: Buffer | null;
+  size: number;
+  /** Lower-case hex SHA-256 of every byte, also of an object over the limit. */
+  sha256: string;
+}
+
+/**
+ * Reads an object that should be small (an audit entry, a checkpoint) in bounded memory: at most
+ * `limit` bytes are kept, yet the digest covers the whole object, because a chain check needs the
+ * hash of a file even when the file has been inflated past any sensible size.
+ */
+export async function readSmall(store: BlobStore, key: string, limit: number): Promise<SmallBlob> {
+  const hash = createHash('sha256');
+  const kept: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of await store.get(key)) {
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    size += bytes.length;
+    if (size <= limit) kept.push(bytes);
+  }
+  // joining is bounded by `limit`, unlike concatenating a stream of unknown length
+  return { bytes: size <= limit ? Buffer.concat(kept, size) : null, size, sha256: hash.digest('hex') };
+}
