@@ -1,4 +1,29 @@
-// Starts the services the suite needs once per run (the S3 server is added by the storage work).
-export default async function setup(): Promise<() => Promise<void>> {
-  return async () => {};
+/**
+ * Starts the services the suite needs, once per test run: one throwaway Ceph RGW cluster that
+ * every S3 test shares (each test makes its own bucket). Tests read its address with
+ * `inject('s3')`; it is null when Ceph is not installed, and the S3 tests then skip visibly.
+ * Under CI a missing Ceph fails the run: there is no fake S3 to fall back to.
+ */
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { rgwInstalled, startRgw, type S3ServerInfo } from './rgw.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    s3: S3ServerInfo | null;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!rgwInstalled()) {
+    if (process.env.CI) {
+      throw new Error('Ceph RGW (radosgw) is not installed, so the S3 tests cannot run: run `bash .ci/install-s3.sh` first.');
+    }
+    project.provide('s3', null);
+    return async () => {};
+  }
+  const cluster = await startRgw();
+  const { stop, ...info } = cluster;
+  project.provide('s3', info);
+  return stop;
 }

@@ -1,0 +1,69 @@
+/**
+ * Hashing while bytes flow: a pass-through stream that counts and SHA-256-hashes what passes, so
+ * a store digests an object in the same pass that writes it, and the check of `expected`.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { StorageError } from '../errors.ts';
+import type { PutOptions, PutResult } from './store.ts';
+
+export class Sha256Meter extends Transform {
+  readonly #hash = createHash('sha256');
+  #size = 0;
+
+  /**
+   * @param key for error messages
+   * @param maxSize when known (expected.size), more bytes fail at once with S-020 instead of
+   *   streaming on through a source that is already wrong
+   */
+  constructor(
+    private readonly key: string,
+    private readonly maxSize?: number,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.#size += chunk.length;
+    if (this.maxSize !== undefined && this.#size > this.maxSize) {
+      done(sizeMismatch(this.key, this.maxSize, `more than ${this.maxSize}`));
+      return;
+    }
+    this.#hash.update(chunk);
+    done(null, chunk);
+  }
+
+  /** Size and digest of everything that passed; call once, after the stream has ended. */
+  result(): PutResult {
+    return { size: this.#size, sha256: this.#hash.digest('hex') };
+  }
+}
+
+/** A stream over `source`; a Buffer becomes a one-chunk stream. */
+export function toReadable(source: Readable | Buffer): Readable {
+  if (Buffer.isBuffer(source)) return Readable.from([source]);
+  if (source instanceof Readable) return source;
+  throw new TypeError('put() takes a Readable or a Buffer');
+}
+
+/** Throws S-020 (size) or S-002 (digest) when `actual` differs from what the caller expected. */
+export function checkExpected(key: string, actual: PutResult, expected: PutOptions['expected']): void {
+  if (expected?.size !== undefined && actual.size !== expected.size) {
+    throw sizeMismatch(key, expected.size, actual.size);
+  }
+  if (expected?.sha256 !== undefined && actual.sha256 !== expected.sha256.toLowerCase()) {
+    throw new StorageError('S-002', `digest mismatch writing ${key}: expected sha256 ${expected.sha256}, got ${actual.sha256}`, {
+      key,
+      expected: expected.sha256,
+      actual: actual.sha256,
+    });
+  }
+}
+
+function sizeMismatch(key: string, expected: number, actual: number | string): StorageError {
+  return new StorageError('S-020', `size mismatch writing ${key}: expected ${expected} bytes, got ${actual}`, {
+    key,
+    expected,
+    actual,
+  });
+}

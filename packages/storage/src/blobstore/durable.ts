@@ -1,0 +1,67 @@
+/**
+ * Durability on local disk: data is only safe once the file AND the directory entry that names
+ * it have reached the disk. A rename without a directory fsync can vanish after a power cut.
+ */
+import { randomUUID } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { TEMP_PREFIX } from './inputs.ts';
+
+/** Flushes a directory's entries (new, renamed or removed names in it) to disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes every byte of `chunk`; a write may take fewer bytes than offered. */
+export async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+export interface DurableWriteOptions {
+  /** Sees every byte on the way to disk (a Sha256Meter), in the same pass. */
+  through?: Transform;
+  /** Runs once the bytes are on disk, before the rename; a throw abandons the write. */
+  beforeRename?: () => void;
+}
+
+/**
+ * Streams `source` into a temp file beside `file`, fsyncs it, renames it over `file` and fsyncs
+ * the directory: readers see the old file or the new one whole, never a part. The directory
+ * must exist. On any failure the temp file is removed and `file` is untouched.
+ */
+export async function writeFileDurably(
+  file: string,
+  source: Readable | AsyncIterable<Buffer>,
+  options: DurableWriteOptions = {},
+): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
+  const handle = await open(temp, 'wx');
+  try {
+    const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
+      for await (const chunk of chunks) await writeAll(handle, chunk);
+    };
+    if (options.through) await pipeline(source, options.through, sink);
+    else await pipeline(source, sink);
+    await handle.sync();
+    await handle.close();
+    options.beforeRename?.();
+    await rename(temp, file);
+  } catch (e) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw e;
+  }
+  await fsyncDir(dir);
+}

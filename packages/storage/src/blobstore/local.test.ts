@@ -1,0 +1,71 @@
+import { mkdtemp, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { blobStoreContract, collect, expectCode } from '../testing/contract.ts';
+import { LocalBlobStore } from './local.ts';
+
+const roots: string[] = [];
+async function tempRoot(): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'bevara-local-'));
+  roots.push(root);
+  return root;
+}
+afterEach(async () => {
+  for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });
+});
+
+blobStoreContract('local folder', async () => new LocalBlobStore({ name: 'local', root: await tempRoot() }));
+
+describe('LocalBlobStore', () => {
+  it('stores key a/b/c as the file <root>/a/b/c, readable without Bevara', async () => {
+    const root = await tempRoot();
+    const store = new LocalBlobStore({ name: 'local', root });
+    await store.put('a/b/c.txt', Buffer.from('plain'));
+    expect(await readdir(path.join(root, 'a', 'b'))).toEqual(['c.txt']);
+  });
+
+  it('leaves no temp file behind after a failed check', async () => {
+    const root = await tempRoot();
+    const store = new LocalBlobStore({ name: 'local', root });
+    await expectCode(store.put('dir/x', Buffer.from('abc'), { expected: { size: 2 } }), 'S-020');
+    await expectCode(store.put('dir/x', Buffer.from('abc'), { expected: { sha256: 'f'.repeat(64) } }), 'S-002');
+    expect(await readdir(path.join(root, 'dir'))).toEqual([]);
+  });
+
+  it('hides temp files from list and removeIncomplete clears them', async () => {
+    const root = await tempRoot();
+    const store = new LocalBlobStore({ name: 'local', root });
+    await store.put('o/a', Buffer.from('a'));
+    await writeFile(path.join(root, 'o', '.tmp-left-by-a-crash'), 'half');
+    expect(await collect(store.list(''))).toEqual(['o/a']);
+    await store.removeIncomplete('o/');
+    expect(await readdir(path.join(root, 'o'))).toEqual(['a']);
+  });
+
+  it('gives S-003 naming the folder when the root is missing, and check() finds it', async () => {
+    const root = path.join(await tempRoot(), 'not-mounted');
+    const store = new LocalBlobStore({ name: 'local', root });
+    await expectCode(store.check(), 'S-003');
+    await expect(store.put('a', Buffer.from('x'))).rejects.toThrow(/not-mounted does not exist/);
+    // a root that appears later (a disk mounted late) is used
+    await mkdir(root);
+    await store.check();
+    await store.put('a', Buffer.from('x'));
+  });
+
+  it('refuses a key that leads out of the root through a symlink (S-017)', async () => {
+    const root = await tempRoot();
+    const outside = await tempRoot();
+    await symlink(outside, path.join(root, 'escape'));
+    const store = new LocalBlobStore({ name: 'local', root });
+    await expectCode(store.put('escape/x', Buffer.from('x')), 'S-017');
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('refuses a key that would need a file to be a folder (S-017)', async () => {
+    const store = new LocalBlobStore({ name: 'local', root: await tempRoot() });
+    await store.put('a', Buffer.from('file'));
+    await expectCode(store.put('a/b', Buffer.from('x')), 'S-017');
+  });
+});

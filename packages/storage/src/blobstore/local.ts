@@ -1,0 +1,263 @@
+/**
+ * A blob store in a folder on local disk: key "a/b/c" is the file <root>/a/b/c. Writes go to a
+ * temp file in the target's folder and are renamed into place after fsync (see durable.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, opendir, readdir, realpath, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { isBevaraError, StorageError } from '../errors.ts';
+import { checkExpected, Sha256Meter, toReadable } from './digest.ts';
+import { fsyncDir, writeFileDurably } from './durable.ts';
+import {
+  assertValidKey,
+  assertValidPrefix,
+  assertValidRange,
+  compareKeys,
+  rangeNotSatisfiable,
+  TEMP_PREFIX,
+  type ByteRange,
+} from './inputs.ts';
+import type { BlobStat, BlobStore, PutOptions, PutResult } from './store.ts';
+
+export interface LocalBlobStoreConfig {
+  /** Short name from the archive config. */
+  name: string;
+  /** The folder that holds the objects; it must exist (we never create a missing mount point). */
+  root: string;
+}
+
+export class LocalBlobStore implements BlobStore {
+  readonly name: string;
+  readonly kind = 'local' as const;
+  readonly root: string;
+  /** Resolved once the root has been seen to exist (symlinks followed). */
+  #realRoot: Promise<string> | undefined;
+
+  constructor(config: LocalBlobStoreConfig) {
+    if (typeof config.root !== 'string' || config.root === '') {
+      throw new StorageError('S-006', `blob store ${config.name}: no root folder configured`, { store: config.name });
+    }
+    this.name = config.name;
+    this.root = path.resolve(config.root);
+  }
+
+  async put(key: string, source: Readable | Buffer, options: PutOptions = {}): Promise<PutResult> {
+    assertValidKey(key);
+    const file = await this.#pathFor(key);
+    const dir = path.dirname(file);
+    const meter = new Sha256Meter(key, options.expected?.size);
+    let result: PutResult | undefined;
+    try {
+      const firstCreated = await mkdir(dir, { recursive: true });
+      await writeFileDurably(file, toReadable(source), {
+        through: meter,
+        beforeRename: () => {
+          result = meter.result();
+          checkExpected(key, result, options.expected);
+        },
+      });
+      // new folders are names in their parents: make those durable too
+      if (firstCreated !== undefined) await fsyncNewFolders(path.dirname(firstCreated), dir);
+    } catch (e) {
+      throw this.#failure(e, key);
+    }
+    if (!result) throw new Error('unreachable: the write finished without a digest');
+    return result;
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    assertValidKey(key);
+    if (range) assertValidRange(key, range);
+    const file = await this.#pathFor(key);
+    // open first and read from the handle: a concurrent put renames a new file into place, and
+    // this reader keeps the old one whole
+    const handle = await open(file, 'r').catch((e: unknown) => {
+      throw isMissing(e) ? notFound(key) : this.#failure(e, key);
+    });
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw notFound(key);
+      if (!range) return handle.createReadStream();
+      if (range.start >= info.size) throw rangeNotSatisfiable(key, range, info.size);
+      // like HTTP, an end past the object means "to the end"
+      return handle.createReadStream({ start: range.start, end: Math.min(range.end, info.size - 1) });
+    } catch (e) {
+      await handle.close();
+      throw this.#failure(e, key);
+    }
+  }
+
+  async stat(key: string): Promise<BlobStat | null> {
+    assertValidKey(key);
+    const file = await this.#pathFor(key);
+    try {
+      const info = await stat(file);
+      return info.isFile() ? { size: info.size, modified: info.mtime } : null;
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw this.#failure(e, key);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    assertValidPrefix(prefix);
+    await this.#ready();
+    // walk from the deepest folder the prefix names; the rest of it filters that folder's entries
+    const cut = prefix.lastIndexOf('/') + 1;
+    const folderKey = prefix.slice(0, cut);
+    const namePrefix = prefix.slice(cut);
+    yield* this.#walk(path.join(this.root, folderKey), folderKey, namePrefix);
+  }
+
+  /**
+   * Yields the keys under `dir` in UTF-8 byte order without sorting the whole tree: a folder is
+   * ordered as its name plus "/", exactly where its keys fall among its siblings' keys.
+   */
+  async *#walk(dir: string, keyPrefix: string, namePrefix: string): AsyncGenerator<string> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw this.#failure(e, keyPrefix);
+    }
+    const visible = entries
+      .filter((entry) => entry.name.startsWith(namePrefix) && !entry.name.startsWith(TEMP_PREFIX))
+      .filter((entry) => entry.isFile() || entry.isDirectory())
+      .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+      .sort((a, b) => compareKeys(a.sortKey, b.sortKey));
+    for (const { entry } of visible) {
+      const key = keyPrefix + entry.name;
+      if (entry.isDirectory()) yield* this.#walk(path.join(dir, entry.name), `${key}/`, '');
+      else yield key;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    const file = await this.#pathFor(key);
+    try {
+      const info = await stat(file).catch((e: unknown) => (isMissing(e) ? null : Promise.reject(e)));
+      if (!info?.isFile()) return;
+      await rm(file);
+      await fsyncDir(path.dirname(file));
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw this.#failure(e, key);
+    }
+  }
+
+  /**
+   * Removes temp files that interrupted puts left in the folder `prefix` names and below it
+   * (all of them are garbage: a live put would hold the archive's write lock).
+   */
+  async removeIncomplete(prefix: string): Promise<void> {
+    assertValidPrefix(prefix);
+    await this.#ready();
+    let folder;
+    try {
+      folder = await opendir(path.join(this.root, prefix.slice(0, prefix.lastIndexOf('/') + 1)), { recursive: true });
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw this.#failure(e, prefix);
+    }
+    for await (const entry of folder) {
+      if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) await rm(path.join(entry.parentPath, entry.name), { force: true });
+    }
+  }
+
+  async check(): Promise<void> {
+    await this.#ready();
+    // a read-only mount would only show at the first put; find out now
+    const probePath = path.join(this.root, `${TEMP_PREFIX}check-${randomUUID()}`);
+    const probe = await open(probePath, 'wx').catch((e: unknown) => {
+      throw this.#unavailable(`storage root ${this.root} is not writable`, e);
+    });
+    await probe.close();
+    await rm(probePath, { force: true });
+  }
+
+  async close(): Promise<void> {}
+
+  /** The file for `key`, which must lie inside the root even after symlinks are followed. */
+  async #pathFor(key: string): Promise<string> {
+    const realRoot = await this.#ready();
+    const file = path.resolve(this.root, ...key.split('/'));
+    if (!file.startsWith(this.root + path.sep)) {
+      throw new StorageError('S-017', `invalid blob key ${JSON.stringify(key)}: it leaves the storage root`, { key });
+    }
+    // a symlinked folder inside the root could point anywhere: check the deepest existing folder
+    const existing = await deepestExisting(path.dirname(file));
+    const real = await realpath(existing);
+    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+      throw new StorageError('S-017', `invalid blob key ${JSON.stringify(key)}: a symlink leads out of the storage root`, { key });
+    }
+    return file;
+  }
+
+  #ready(): Promise<string> {
+    this.#realRoot ??= (async () => {
+      const info = await stat(this.root).catch((e: unknown) => {
+        throw this.#unavailable(`storage root ${this.root} does not exist (is the disk mounted?)`, e);
+      });
+      if (!info.isDirectory()) throw this.#unavailable(`storage root ${this.root} is not a folder`);
+      return realpath(this.root);
+    })();
+    // a failed check is not remembered: the disk may be mounted later
+    this.#realRoot.catch(() => {
+      this.#realRoot = undefined;
+    });
+    return this.#realRoot;
+  }
+
+  #unavailable(message: string, cause?: unknown): StorageError {
+    return new StorageError('S-003', `blob store ${this.name}: ${message}`, { store: this.name, root: this.root }, { cause });
+  }
+
+  /** Our own errors pass unchanged; file-system errors become typed ones. */
+  #failure(e: unknown, key: string): unknown {
+    if (isBevaraError(e)) return e;
+    const code = (e as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST' || code === 'ENOTEMPTY') {
+      return new StorageError(
+        'S-017',
+        `invalid blob key ${JSON.stringify(key)}: on local disk a key cannot be both an object and a folder of objects`,
+        { key },
+        { cause: e },
+      );
+    }
+    if (typeof code === 'string') {
+      return this.#unavailable(`${code} on ${key}: ${(e as Error).message}`, e);
+    }
+    return e;
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function notFound(key: string): StorageError {
+  return new StorageError('S-001', `object not found: ${key}`, { key });
+}
+
+async function deepestExisting(dir: string): Promise<string> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    try {
+      await stat(current);
+      return current;
+    } catch (e) {
+      if (!isMissing(e) || path.dirname(current) === current) throw e;
+    }
+  }
+}
+
+/** fsyncs `top` and every folder below it down to `bottom`: each holds a newly made name. */
+async function fsyncNewFolders(top: string, bottom: string): Promise<void> {
+  for (let dir = bottom; ; dir = path.dirname(dir)) {
+    await fsyncDir(dir);
+    if (dir === top || path.dirname(dir) === dir) return;
+  }
+}
