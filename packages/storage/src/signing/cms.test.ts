@@ -108,13 +108,13 @@ describe('detached CMS signatures', () => {
   it('reports tampered content', () => {
     const signature = signDetached(inventory, rsa.key, rsa.certPem);
     const tampered = Buffer.from(inventory);
-    tampered[10] ^= 0x01;
+    tampered[10] = tampered[10]! ^ 0x01;
     expectFailure(verifyDetached(signature, tampered, [rsa.trusted]), /content does not match the signature/);
   });
 
   it('reports a flipped bit in the signature value', () => {
     const signature = signDetached(inventory, rsa.key, rsa.certPem);
-    signature[signature.length - 1] ^= 0x01;
+    signature[signature.length - 1] = signature[signature.length - 1]! ^ 0x01;
     expectFailure(verifyDetached(signature, inventory, [rsa.trusted]), /signature value does not verify/);
   });
 
