@@ -1,0 +1,323 @@
+/**
+ * The DROID binary signature file (PRONOM), parsed once per process and compiled into matchers.
+ *
+ * The file is DROID's "compiled" form: each InternalSignature holds ByteSequences (anchored at
+ * BOF, EOF, or variable when no Reference is given), each a chain of SubSequences with an offset
+ * window (SubSeqMinOffset/SubSeqMaxOffset), a literal anchor (Sequence) and Left/RightFragments.
+ * Fragments at the same Position are alternatives; a fragment's MinOffset/MaxOffset is the gap
+ * between it and its neighbour towards the anchor. FileFormats list the signatures that identify
+ * them, their extensions, and the formats they have priority over.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FormatError } from './errors.ts';
+import { child, childrenNamed, intValue, parseXmlTree, type XmlElement } from './xmltree.ts';
+import {
+  makeSubSequence,
+  matches,
+  parseExpression,
+  type BytePattern,
+  type Reference,
+  type SubSequence,
+  type Token,
+} from './pattern.ts';
+
+export const DROID_SIGNATURE_FILE = fileURLToPath(
+  new URL('../../vendor/pronom/DROID_SignatureFile_V118.xml', import.meta.url),
+);
+
+export interface FileFormat {
+  /** PRONOM's internal id of the format, used by HasPriorityOverFileFormatID. */
+  id: number;
+  puid: string;
+  name: string;
+  version?: string;
+  mime?: string;
+  extensions: string[];
+  signatureIds: number[];
+  /** Ids of formats this one wins over when both match. */
+  priorityOver: Set<number>;
+}
+
+export interface CompiledSignature {
+  id: number;
+  patterns: BytePattern[];
+  /** A cheap first test: the byte that must be at this offset from BOF, if the signature fixes one. */
+  gate: { offset: number; byte: number } | null;
+  /**
+   * Two-byte grams that must occur in the window (head, or tail for EOF patterns) for the
+   * signature to match: the start of each pattern's longest anchor. Checked against a bitmap of
+   * the grams present, they rule out most signatures in a few nanoseconds each.
+   */
+  grams: { gram: number; eof: boolean }[];
+  /** Bytes from BOF / to EOF this signature can look at (Infinity when unbounded). */
+  reach: { bof: number; eof: number };
+}
+
+export interface SignatureFile {
+  version: string;
+  created: string;
+  formats: FileFormat[];
+  signatures: CompiledSignature[];
+  byId: Map<number, FileFormat>;
+  byPuid: Map<string, FileFormat>;
+  /** Formats identified by each signature. */
+  formatsOfSignature: Map<number, FileFormat[]>;
+  byExtension: Map<string, FileFormat[]>;
+  /** Time the parse and compilation took, for the record. */
+  loadMillis: number;
+}
+
+const SOURCE = 'DROID signature file';
+
+let cached: SignatureFile | undefined;
+
+/** The shipped signature file, parsed and compiled on first use and kept for the process. */
+export function droidSignatures(): SignatureFile {
+  cached ??= loadDroidSignatures(DROID_SIGNATURE_FILE);
+  return cached;
+}
+
+export function loadDroidSignatures(path: string): SignatureFile {
+  const t0 = performance.now();
+  let xml: string;
+  try {
+    xml = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new FormatError('I-F01', `cannot read signature file ${path}`, { path }, { cause: e });
+  }
+  // DefaultShift and Shift are Boyer-Moore tables for DROID's own searcher; not needed here.
+  const root = parseXmlTree(xml, path, new Set(['Shift', 'DefaultShift']));
+  if (root.name !== 'FFSignatureFile') throw new FormatError('I-F01', `${path} is not a DROID signature file`, { path });
+
+  const signatures = childrenNamed(child(root, 'InternalSignatureCollection'), 'InternalSignature').map(compileSignature);
+  const formats = childrenNamed(child(root, 'FileFormatCollection'), 'FileFormat').map(readFormat);
+  if (signatures.length === 0 || formats.length === 0) {
+    throw new FormatError('I-F01', `${path} holds no signatures or no formats`, { path });
+  }
+
+  const byId = new Map<number, FileFormat>();
+  const byPuid = new Map<string, FileFormat>();
+  const formatsOfSignature = new Map<number, FileFormat[]>();
+  const byExtension = new Map<string, FileFormat[]>();
+  for (const f of formats) {
+    byId.set(f.id, f);
+    byPuid.set(f.puid, f);
+    for (const s of f.signatureIds) push(formatsOfSignature, s, f);
+    for (const ext of f.extensions) push(byExtension, ext.toLowerCase(), f);
+  }
+  return {
+    version: root.attrs['Version'] ?? '',
+    created: root.attrs['DateCreated'] ?? '',
+    formats,
+    signatures,
+    byId,
+    byPuid,
+    formatsOfSignature,
+    byExtension,
+    loadMillis: performance.now() - t0,
+  };
+}
+
+// Stamped maps of the two-byte grams present in a window: a gram is present when its entry
+// equals the current stamp, so the maps never need clearing.
+const headGrams = new Uint32Array(65536);
+const tailGrams = new Uint32Array(65536);
+let stamp = 0;
+
+function markGrams(map: Uint32Array, buf: Buffer, s: number): void {
+  for (let i = 0; i + 1 < buf.length; i++) map[(buf[i]! << 8) | buf[i + 1]!] = s;
+}
+
+/** Runs every signature over the windows; returns the ids of those that match. */
+export function matchSignatures(file: SignatureFile, head: Buffer, tail: Buffer): number[] {
+  stamp = stamp === 0xffffffff ? 1 : stamp + 1;
+  if (stamp === 1) { headGrams.fill(0); tailGrams.fill(0); }
+  const s = stamp;
+  markGrams(headGrams, head, s);
+  const tailMap = tail === head ? headGrams : tailGrams;
+  if (tail !== head) markGrams(tailGrams, tail, s);
+  const hits: number[] = [];
+  for (const sig of file.signatures) {
+    const gate = sig.gate;
+    if (gate !== null && head[gate.offset] !== gate.byte) continue;
+    let present = true;
+    for (const g of sig.grams) {
+      if ((g.eof ? tailMap : headGrams)[g.gram] !== s) { present = false; break; }
+    }
+    if (!present) continue;
+    let all = true;
+    for (const p of sig.patterns) {
+      if (!matches(p, p.reference === 'EOF' ? tail : head)) { all = false; break; }
+    }
+    if (all) hits.push(sig.id);
+  }
+  return hits;
+}
+
+/** DROID's rule: drop every hit that another hit has priority over. */
+export function applyPriorities(hits: readonly FileFormat[]): FileFormat[] {
+  return hits.filter((f) => !hits.some((g) => g !== f && g.priorityOver.has(f.id)));
+}
+
+// ---------------------------------------------------------------- compilation
+
+function compileSignature(node: XmlElement): CompiledSignature {
+  const id = intValue(node.attrs['ID'], 'InternalSignature ID', SOURCE);
+  const patterns = childrenNamed(node, 'ByteSequence').map((bs) => compileByteSequence(bs, id));
+  // Check the cheapest patterns first: a short fixed BOF window fails fastest.
+  patterns.sort((a, b) => cost(a) - cost(b));
+  return { id, patterns, gate: gateOf(patterns), grams: gramsOf(patterns), reach: reachOf(patterns) };
+}
+
+export function compileByteSequence(node: XmlElement, sigId: number): BytePattern {
+  const ref = node.attrs['Reference'];
+  const reference: Reference = ref === 'BOFoffset' ? 'BOF' : ref === 'EOFoffset' ? 'EOF' : 'variable';
+  if (ref !== undefined && reference === 'variable' && ref !== 'Variable') {
+    throw new FormatError('I-F01', `signature ${sigId}: unsupported Reference "${String(ref)}"`, { signature: sigId });
+  }
+  const subs = childrenNamed(node, 'SubSequence')
+    .map((s) => ({ position: intValue(s.attrs['Position'], 'Position', SOURCE), sub: compileSubSequence(s, sigId) }))
+    .sort((a, b) => a.position - b.position)
+    .map((s) => s.sub);
+  if (subs.length === 0) throw new FormatError('I-F01', `signature ${sigId}: empty ByteSequence`, { signature: sigId });
+  return { reference, subSequences: subs };
+}
+
+function compileSubSequence(node: XmlElement, sigId: number): SubSequence {
+  const seq = child(node, 'Sequence')?.text ?? '';
+  const parsed = parseExpression(seq);
+  const only = parsed[0];
+  if (parsed.length !== 1 || !only || only.tokens.length !== 1 || only.tokens[0]!.kind !== 'bytes') {
+    throw new FormatError('I-F01', `signature ${sigId}: anchor sequence is not literal bytes`, { signature: sigId });
+  }
+  const anchor = Buffer.from(only.tokens[0].bytes);
+  const { SubSeqMinOffset: minAttr, SubSeqMaxOffset: maxAttr } = node.attrs;
+  const min = minAttr === undefined ? 0 : intValue(minAttr, 'SubSeqMinOffset', SOURCE);
+  const max = maxAttr === undefined ? null : Math.max(min, intValue(maxAttr, 'SubSeqMaxOffset', SOURCE));
+  const left = fragmentTokens(childrenNamed(node, 'LeftFragment'), 'left', sigId);
+  const right = fragmentTokens(childrenNamed(node, 'RightFragment'), 'right', sigId);
+  return makeSubSequence(min, max, left, anchor, right);
+}
+
+/**
+ * Fragments become tokens in file order. Each position is an alternative of its fragments,
+ * each with its own gap towards the anchor: on the right the gap comes first, on the left last.
+ */
+export function fragmentTokens(nodes: XmlElement[], side: 'left' | 'right', sigId: number): Token[] {
+  const byPosition = new Map<number, { min: number; max: number; body: Token[] }[]>();
+  for (const n of nodes) {
+    const position = intValue(n.attrs['Position'], 'Position', SOURCE);
+    const min = intValue(n.attrs['MinOffset'], 'MinOffset', SOURCE);
+    const max = Math.max(min, intValue(n.attrs['MaxOffset'], 'MaxOffset', SOURCE));
+    const parsed = parseExpression(n.text);
+    if (parsed.length !== 1) {
+      throw new FormatError('I-F01', `signature ${sigId}: unbounded gap inside a fragment`, { signature: sigId });
+    }
+    push(byPosition, position, { min, max, body: parsed[0]!.tokens });
+  }
+  // Positions count outwards from the anchor; in file order the left side's farthest comes first.
+  const positions = [...byPosition.keys()].sort((a, b) => (side === 'right' ? a - b : b - a));
+  const tokens: Token[] = [];
+  for (const p of positions) {
+    const options = byPosition.get(p)!;
+    const first = options[0]!;
+    const gap: Token[] = first.min === 0 && first.max === 0 ? [] : [{ kind: 'gap', min: first.min, max: first.max }];
+    const set = options.length > 1 && options.every((o) => o.min === first.min && o.max === first.max) ? singleByteSet(options) : null;
+    if (options.length === 1 || set) {
+      // One fragment, or alternatives of single bytes (as DROID does, folded into one byte set).
+      const body = set ? [set] : first.body;
+      tokens.push(...(side === 'right' ? [...gap, ...body] : [...body, ...gap]));
+    } else {
+      tokens.push({
+        kind: 'alt',
+        options: options.map((o) => {
+          const g: Token[] = o.min === 0 && o.max === 0 ? [] : [{ kind: 'gap', min: o.min, max: o.max }];
+          return side === 'right' ? [...g, ...o.body] : [...o.body, ...g];
+        }),
+      });
+    }
+  }
+  return tokens;
+}
+
+/** The union of alternatives that are each one byte, or null when one is longer. */
+function singleByteSet(options: { body: Token[] }[]): Token | null {
+  const accept = new Uint8Array(256);
+  for (const o of options) {
+    const t = o.body[0];
+    if (o.body.length !== 1 || !t) return null;
+    if (t.kind === 'bytes' && t.bytes.length === 1) accept[t.bytes[0]!] = 1;
+    else if (t.kind === 'set') for (let b = 0; b < 256; b++) accept[b] = accept[b]! | t.accept[b]!;
+    else return null;
+  }
+  return { kind: 'set', accept };
+}
+
+function readFormat(node: XmlElement): FileFormat {
+  const a = node.attrs;
+  const f: FileFormat = {
+    id: intValue(a['ID'], 'FileFormat ID', SOURCE),
+    puid: a['PUID'] ?? '',
+    name: a['Name'] ?? '',
+    extensions: childrenNamed(node, 'Extension').map((e) => e.text.trim()),
+    signatureIds: childrenNamed(node, 'InternalSignatureID').map((e) => intValue(e.text, 'InternalSignatureID', SOURCE)),
+    priorityOver: new Set(
+      childrenNamed(node, 'HasPriorityOverFileFormatID').map((e) => intValue(e.text, 'HasPriorityOverFileFormatID', SOURCE)),
+    ),
+  };
+  if (!/^(x-)?fmt\/\d+$/.test(f.puid)) throw new FormatError('I-F01', `format ${f.id} has a bad PUID "${f.puid}"`, { format: f.id });
+  if (a['Version'] !== undefined) f.version = a['Version'];
+  if (a['MIMEType'] !== undefined) f.mime = a['MIMEType'];
+  return f;
+}
+
+function cost(p: BytePattern): number {
+  const first = p.subSequences[0]!;
+  const window = first.maxOffset === null || p.reference === 'variable' ? 1e9 : first.maxOffset - first.minOffset;
+  return window + p.subSequences.length;
+}
+
+/** A byte fixed at a known BOF offset: the first anchor byte of a BOF pattern pinned in place. */
+function gateOf(patterns: BytePattern[]): CompiledSignature['gate'] {
+  for (const p of patterns) {
+    const first = p.subSequences[0]!;
+    if (p.reference === 'BOF' && first.maxOffset === first.minOffset && first.leftMax === 0 && first.anchor.length > 0) {
+      return { offset: first.minOffset, byte: first.anchor[0]! };
+    }
+  }
+  return null;
+}
+
+function gramsOf(patterns: BytePattern[]): CompiledSignature['grams'] {
+  const grams: CompiledSignature['grams'] = [];
+  for (const p of patterns) {
+    for (const sub of p.subSequences) {
+      if (sub.anchor.length >= 2) grams.push({ gram: (sub.anchor[0]! << 8) | sub.anchor[1]!, eof: p.reference === 'EOF' });
+    }
+  }
+  return grams;
+}
+
+function reachOf(patterns: BytePattern[]): CompiledSignature['reach'] {
+  let bof = 0;
+  let eof = 0;
+  for (const p of patterns) {
+    let r = 0;
+    for (const s of p.subSequences) {
+      if (s.maxOffset === null || p.reference === 'variable') { r = Infinity; break; }
+      r += s.maxOffset + s.leftMax + s.anchor.length + s.rightMax;
+    }
+    if (p.reference === 'EOF') eof = Math.max(eof, r);
+    else bof = Math.max(bof, r);
+  }
+  return { bof, eof };
+}
+
+// ---------------------------------------------------------------- small helpers
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
