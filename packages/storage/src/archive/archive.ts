@@ -85,7 +85,7 @@ export class Archive {
         },
         paths.config,
       );
-      const store = openStore(config.stores[0]!, paths.dir);
+      const store = await openStore(config.stores[0]!, paths.dir);
       await initStorageRoot(store, config, STORAGE_FORMAT_DOC);
       const keys = await KeyStore.open(paths.keys);
       const cert = await keys.init(options.keySubject ? { subject: options.keySubject } : {});
@@ -107,7 +107,7 @@ export class Archive {
     const paths = archivePaths(dir);
     if (!fs.existsSync(paths.dir)) throw new StorageError('S-004', `${paths.dir} does not exist`, { path: paths.dir });
     const config = readConfig(paths.dir);
-    const store = openStore(config.stores[0]!, paths.dir);
+    const store = await openStore(config.stores[0]!, paths.dir);
     await store.check();
     await assertStorageRoot(store);
     const keys = await KeyStore.open(paths.keys);

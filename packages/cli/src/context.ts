@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { Archive, BevaraError } from '@bevara/storage';
+import type { Io } from './output/io.ts';
+import type { Exit } from './main.ts';
+
+/** What every command gets: where output goes and how to find the archive. */
+export interface Context {
+  io: Io;
+  /** --archive, else BEVARA_ARCHIVE; C-002 when neither is given. */
+  archiveDir(): string;
+  openArchive(): Promise<Archive>;
+}
+
+export function makeContext(io: Io, archiveOption: string | undefined): Context {
+  const archiveDir = (): string => {
+    const dir = archiveOption ?? process.env.BEVARA_ARCHIVE;
+    if (!dir) throw new BevaraError('C-002', 'no archive given: use --archive DIR or set BEVARA_ARCHIVE');
+    return path.resolve(dir);
+  };
+  return {
+    io,
+    archiveDir,
+    openArchive: () => Archive.open(archiveDir()),
+  };
+}
+
+/** Opens the archive, runs `fn`, and always closes it. */
+export async function withArchive(ctx: Context, fn: (archive: Archive) => Promise<Exit>): Promise<Exit> {
+  const archive = await ctx.openArchive();
+  try {
+    return await fn(archive);
+  } finally {
+    await archive.close();
+  }
+}

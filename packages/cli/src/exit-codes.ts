@@ -1,0 +1,17 @@
+import { STORAGE_ERRORS, type ErrorSpec } from '@bevara/storage';
+import { CLI_ERRORS } from './errors.ts';
+
+/** Every package's error table, gathered for exit codes and docs/errors.md. */
+export const ERROR_TABLES: Record<string, Readonly<Record<string, ErrorSpec>>> = {
+  storage: STORAGE_ERRORS,
+  cli: CLI_ERRORS,
+};
+
+export function specFor(code: string): ErrorSpec | undefined {
+  for (const table of Object.values(ERROR_TABLES)) if (code in table) return table[code];
+  return undefined;
+}
+
+export function exitCodeFor(code: string): 1 | 2 {
+  return specFor(code)?.exit ?? 2;
+}

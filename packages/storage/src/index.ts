@@ -1,0 +1,26 @@
+// The public API of @bevara/storage. Named exports only; other packages import nothing else.
+export { BevaraError, StorageError, STORAGE_ERRORS, isBevaraError } from './errors.ts';
+export type { ErrorSpec, StorageCode } from './errors.ts';
+
+export type { BlobStore, BlobStat, PutOptions, PutResult } from './blobstore/store.ts';
+export { LocalBlobStore } from './blobstore/local.ts';
+
+export { Archive } from './archive/archive.ts';
+export type { OpenOptions, Progress } from './archive/archive.ts';
+export type { ArchiveConfig, StoreConfig, LocalStoreConfig, S3StoreConfig } from './archive/config.ts';
+
+export type { AipFile, AipVersionInput, NewAipInput, PremisAgent, PremisEvent, StoredEvent, FileFormat } from './aip/model.ts';
+export { BEVARA_AGENT } from './aip/model.ts';
+
+export type { AipSummary, AipDetail, AipFileRow, AipVersionRow, CatalogExtension, IndexedAip } from './catalog/catalog.ts';
+export type { Inventory } from './ocfl/inventory.ts';
+export type { ObjectVerification, Finding as VerifyFinding, VerifyCode } from './verify/object.ts';
+export { VERIFY_CODES } from './verify/object.ts';
+
+export type { Signer, TrustedCertificate, SignatureCheck } from './signing/signer.ts';
+export type { CertificateInfo } from './signing/keystore.ts';
+export { KeyStore } from './signing/keystore.ts';
+export { verifyDetached } from './signing/cms.ts';
+
+export type { AuditEvent, AuditEntry } from './audit/format.ts';
+export type { AuditVerification } from './audit/log.ts';
