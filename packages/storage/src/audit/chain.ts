@@ -178,18 +178,20 @@ export class ChainChecker {
       this.#before = tip;
     }
     this.#tip = link;
-    this.#checkName(link);
+    this.#checkName(link, acrossGap);
     this.#drain();
   }
 
   /**
    * A file whose name moved away from its seq with no problem to explain it was renamed. While
-   * entries wait in the window a reorder may still explain it, and a reported entry is explained.
+   * entries wait in the window a reorder may still explain it, and a reported entry is explained;
+   * after a gap the later files may have been renumbered to close it, which sets a new shift.
    */
-  #checkName(link: ChainLink): void {
+  #checkName(link: ChainLink, acrossGap: boolean): void {
     const shift = link.name - link.seq;
     const explained = this.#reports !== this.#reportsAtLastAdvance;
     this.#reportsAtLastAdvance = this.#reports;
+    if (acrossGap) this.#shift = shift;
     if (shift === this.#shift || this.#pending.length > 0 || link.reported) return;
     if (!explained) this.#flag(link, 'malformed', `${file(link)} holds entry ${link.seq}: the file was renamed`);
     this.#shift = shift;
