@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { BevaraError } from '@bevara/storage';
 import { register as registerCatalog } from './commands/catalog.ts';
+import { register as registerDemo } from './commands/demo.ts';
 import { register as registerInit } from './commands/init.ts';
 import { register as registerKeys } from './commands/keys.ts';
 import { register as registerList } from './commands/list.ts';
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<Exit> {
     const ctx = makeContext(io, command.optsWithGlobals().archive as string | undefined);
     exit = await action(ctx, ...args.slice(0, -1));
   };
-  for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog]) {
+  for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog, registerDemo]) {
     registerVerb(program, run);
   }
   try {
