@@ -1,6 +1,7 @@
 /**
  * What the rest of storage needs from the archive's key: detached CMS signatures that
- * `openssl cms -verify -binary -inform DER -content FILE -in SIG -CAfile cert.pem` accepts.
+ * `openssl cms -verify -binary -inform DER -in SIG -content FILE -CAfile keys/trusted.pem -partial_chain -purpose any`
+ * accepts (the exact command and its flags are explained in cms.ts).
  */
 export interface Signer {
   /** DER-encoded CMS SignedData, detached, SHA-256, signed attributes (contentType, messageDigest, signingTime), the certificate embedded. */
