@@ -69,6 +69,8 @@ export class ChainChecker {
   #settled: ChainLink[] = [];
   /** name - seq of the entries so far: a change that no problem explains means a renamed file. */
   #shift = 0;
+  /** The highest file name in the chain so far: an entry named lower came out of listing order. */
+  #lastName = 0;
   #reports = 0;
   #reportsAtLastAdvance = 0;
 
@@ -185,14 +187,17 @@ export class ChainChecker {
   /**
    * A file whose name moved away from its seq with no problem to explain it was renamed. While
    * entries wait in the window a reorder may still explain it, and a reported entry is explained;
-   * after a gap the later files may have been renumbered to close it, which sets a new shift.
+   * after a gap the later files may have been renumbered to close it, which sets a new shift; and
+   * an entry listed before one already in the chain belongs to a reorder, reported at its edges.
    */
   #checkName(link: ChainLink, acrossGap: boolean): void {
     const shift = link.name - link.seq;
     const explained = this.#reports !== this.#reportsAtLastAdvance;
+    const outOfOrder = link.name < this.#lastName;
     this.#reportsAtLastAdvance = this.#reports;
+    this.#lastName = Math.max(this.#lastName, link.name);
     if (acrossGap) this.#shift = shift;
-    if (shift === this.#shift || this.#pending.length > 0 || link.reported) return;
+    if (shift === this.#shift || outOfOrder || this.#pending.length > 0 || link.reported) return;
     if (!explained) this.#flag(link, 'malformed', `${file(link)} holds entry ${link.seq}: the file was renamed`);
     this.#shift = shift;
   }
