@@ -187,11 +187,11 @@ export function compileByteSequence(node: XmlElement, sigId: number): BytePatter
 function compileSubSequence(node: XmlElement, sigId: number): SubSequence {
   const seq = child(node, 'Sequence')?.text ?? '';
   const parsed = parseExpression(seq);
-  const only = parsed[0];
-  if (parsed.length !== 1 || !only || only.tokens.length !== 1 || only.tokens[0]!.kind !== 'bytes') {
+  const only = parsed.length === 1 && parsed[0]!.tokens.length === 1 ? parsed[0]!.tokens[0]! : undefined;
+  if (only?.kind !== 'bytes') {
     throw new FormatError('I-F01', `signature ${sigId}: anchor sequence is not literal bytes`, { signature: sigId });
   }
-  const anchor = Buffer.from(only.tokens[0].bytes);
+  const anchor = Buffer.from(only.bytes);
   const { SubSeqMinOffset: minAttr, SubSeqMaxOffset: maxAttr } = node.attrs;
   const min = minAttr === undefined ? 0 : intValue(minAttr, 'SubSeqMinOffset', SOURCE);
   const max = maxAttr === undefined ? null : Math.max(min, intValue(maxAttr, 'SubSeqMaxOffset', SOURCE));

@@ -32,8 +32,10 @@ export async function identify(source: ByteSource, name: string): Promise<Identi
   let basis: Identification['basis'] = 'signature';
   const warnings: string[] = [];
 
+  // The container is opened when any raw hit is a container format, before priorities: a more
+  // specific binary hit (ODF's mimetype entry) must not hide what the entries say.
   const containers = containerSignatures();
-  const container = candidates.map((f) => containers.triggers.get(f.puid)).find((t) => t !== undefined);
+  const container = [...hitFormats].map((f) => containers.triggers.get(f.puid)).find((t) => t !== undefined);
   if (container === 'ZIP') {
     try {
       const puids = await matchZipContainer(source, containers);
