@@ -1,0 +1,28 @@
+/**
+ * Failures of the ingest layer: the package cannot be read at all, or reading it would be unsafe.
+ * Findings about a readable package are not errors; they are collected as report results.
+ * Codes are only appended, never renumbered or reused (a retired code stays listed with `retired: true`).
+ */
+import { BevaraError, type ErrorSpec } from '@bevara/storage';
+
+export const INGEST_ERRORS = {
+  'I-001': { title: 'package not found', http: 404, exit: 2 },
+  'I-002': { title: 'unsupported package container', http: 415, exit: 2 },
+  'I-003': { title: 'archive truncated or corrupt', http: 422, exit: 1 },
+  'I-004': { title: 'entry path escapes the package (.. or absolute)', http: 422, exit: 1 },
+  'I-005': { title: 'symbolic or hard link in package', http: 422, exit: 1 },
+  'I-006': { title: 'duplicate entry in package', http: 422, exit: 1 },
+  'I-007': { title: 'entry name is not valid UTF-8', http: 422, exit: 1 },
+  'I-008': { title: 'archive exceeds size, ratio or entry-count limit (possible bomb)', http: 413, exit: 1 },
+  'I-009': { title: 'XML declares a DOCTYPE (entities are refused)', http: 422, exit: 1 },
+  'I-010': { title: 'XML exceeds size or depth limit', http: 413, exit: 1 },
+  'I-011': { title: 'XML is not well-formed', http: 422, exit: 1 },
+  'I-012': { title: 'bundled schema missing or unreadable', http: 500, exit: 2 },
+  'I-013': { title: 'entry not in package', http: 404, exit: 2 },
+  'I-014': { title: 'entry name unusable on this system', http: 422, exit: 1 },
+  'I-015': { title: 'unknown profile version requested', http: 400, exit: 2 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type IngestCode = keyof typeof INGEST_ERRORS;
+
+export class IngestError extends BevaraError<IngestCode> {}

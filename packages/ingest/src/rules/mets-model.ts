@@ -1,0 +1,111 @@
+/**
+ * What the METS rules look at: one parsed METS document, where it sits in the package, and small helpers for
+ * XPath queries, attributes, locations and resolving xlink:href values to package paths.
+ */
+import type { Document, Element } from 'libxmljs2';
+import type { Location } from '../report/types.ts';
+import type { PackageView } from '../sip/types.ts';
+import { xpathOf } from '../xml/dom.ts';
+
+export const NS = {
+  mets: 'http://www.loc.gov/METS/',
+  xlink: 'http://www.w3.org/1999/xlink',
+  csip: 'https://DILCIS.eu/XML/METS/CSIPExtensionMETS',
+  sip: 'https://DILCIS.eu/XML/METS/SIPExtensionMETS',
+  xsi: 'http://www.w3.org/2001/XMLSchema-instance',
+  ext: 'ExtensionMETS',
+} as const;
+
+export interface MetsDocument {
+  /** Package path of the METS file. */
+  file: string;
+  /** Package path of the folder holding it ('' for the package root). */
+  dir: string;
+  doc: Document;
+  root: Element;
+  /** 'root' for the package METS, 'representation' for representations/<name>/METS.xml. */
+  kind: 'root' | 'representation';
+  /** The representation folder's name, for a representation METS. */
+  repName?: string;
+}
+
+export interface MetsContext {
+  pkg: PackageView;
+  mets: MetsDocument;
+}
+
+export function all(node: Element | Document, xpath: string): Element[] {
+  return node.find<Element>(xpath, NS);
+}
+
+export function first(node: Element | Document, xpath: string): Element | undefined {
+  return node.find<Element>(xpath, NS)[0];
+}
+
+/** An attribute's value, or undefined when absent. `ns` is a key of NS for a namespaced attribute. */
+export function attr(el: Element, name: string, ns?: keyof typeof NS): string | undefined {
+  if (ns === undefined) {
+    // An unprefixed attribute only: libxmljs2's attr(name) would also match a namespaced one of the same local name.
+    const a = el.attrs().find((x) => x.name() === name && x.namespace() === null);
+    return a?.value();
+  }
+  const a = el.attrs().find((x) => x.name() === name && x.namespace()?.href() === NS[ns]);
+  return a?.value();
+}
+
+export function textOf(el: Element): string {
+  return el.text().trim();
+}
+
+export function where(el: Element): Partial<Location> {
+  return { line: el.line(), xpath: xpathOf(el) };
+}
+
+/** Space-separated IDREFS as a list. */
+export function idrefs(value: string | undefined): string[] {
+  return (value ?? '').split(/\s+/).filter((s) => s !== '');
+}
+
+export type HrefTarget =
+  | { kind: 'package'; path: string }
+  | { kind: 'external'; href: string }
+  | { kind: 'invalid'; reason: string };
+
+/**
+ * Resolves an xlink:href against the folder of the METS that holds it. `file:` URLs and relative paths are
+ * package-relative; any other scheme is external. A path that climbs out of the package root is invalid.
+ */
+export function resolveHref(href: string, baseDir: string): HrefTarget {
+  const trimmed = href.trim();
+  if (trimmed === '') return { kind: 'invalid', reason: 'empty href' };
+  let path: string;
+  let fromRoot = false;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(trimmed)?.[1]?.toLowerCase();
+  if (scheme === 'file') {
+    // file:///Content/a.pdf (FGS 1.2 habit) and file:a.pdf; both address the package, never the host's disk.
+    const rest = trimmed.slice(5);
+    fromRoot = rest.startsWith('//');
+    path = rest.replace(/^\/\/\/?/, '').replace(/^\/+/, '');
+  } else if (scheme !== undefined && scheme.length > 1) {
+    return { kind: 'external', href: trimmed };
+  } else {
+    path = trimmed;
+  }
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    return { kind: 'invalid', reason: 'malformed percent-encoding' };
+  }
+  const segments = fromRoot || baseDir === '' ? [] : baseDir.split('/');
+  for (const seg of path.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (segments.length === 0) return { kind: 'invalid', reason: 'path climbs out of the package' };
+      segments.pop();
+    } else {
+      segments.push(seg);
+    }
+  }
+  if (segments.length === 0) return { kind: 'invalid', reason: 'href names no file' };
+  return { kind: 'package', path: segments.join('/') };
+}

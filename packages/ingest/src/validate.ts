@@ -1,0 +1,201 @@
+/**
+ * Validation of a submission package: opens it (folder, zip, tar), detects its profile and version, reads each
+ * METS safely, validates it against Bevara's pinned schemas, runs the profile's rules, verifies every file
+ * reference, size and checksum, and returns one report listing every requirement checked.
+ */
+import type { Document } from 'libxmljs2';
+import { IngestError } from './errors.ts';
+import type { Result, ValidationReport } from './report/types.ts';
+import { BEVARA_RULES, bevaraLevel, type BevaraRuleId } from './rules/bevara.ts';
+import { CSIP_REFERENCES, checkCsipMets, csipLevels } from './rules/csip.ts';
+import { representationMetsFiles } from './rules/csip-structmap.ts';
+import { STRUCTURE_RULES } from './rules/csip-structure.ts';
+import { runRules } from './rules/engine.ts';
+import { checkFixity } from './rules/fixity.ts';
+import { FGS12_REFERENCES, checkFgs12Mets, fgs12Level, FGS12_STRUCTURE } from './rules/fgs12.ts';
+import { checkErmsFiles } from './rules/erms.ts';
+import { all, attr, resolveHref, type MetsDocument } from './rules/mets-model.ts';
+import { isCsipVersion, type CsipVersion } from './rules/profiles.ts';
+import { SIP_PROFILE_URL } from './rules/sip.ts';
+import { openPackage } from './sip/open.ts';
+import type { PackageView, ReadLimits } from './sip/types.ts';
+import { parseSafeBytes } from './xml/dom.ts';
+import { readXmlSafely, type XmlLimits } from './xml/safe.ts';
+import { schemaTitle, validateAgainst, type SchemaSetName } from './xml/xsd.ts';
+
+export interface SubmissionAgreement {
+  /** Pins the profile instead of detecting it: 'E-ARK' (CSIP/SIP) or 'FGS12'. */
+  profile?: 'E-ARK' | 'FGS12';
+  /** Pins the CSIP/SIP version ('2.0.4', '2.1.0', '2.2.0'); FGS 2.0 means 2.1.0. */
+  csipVersion?: string;
+}
+
+export interface ValidateOptions {
+  agreement?: SubmissionAgreement;
+  /** Called as referenced files are verified. */
+  progress?: (done: number, total: number) => void;
+  /** Folder for the private copy of a tar package (removed afterwards); defaults to the system temp folder. */
+  staging?: string;
+  limits?: Partial<ReadLimits>;
+  xmlLimits?: Partial<XmlLimits>;
+}
+
+const FGS12_PROFILE_MARK = 'CommonSpecificationSwedenPackageProfile';
+
+export async function validatePackage(path: string, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const pkg = await openPackage(path, { ...(options.staging ? { staging: options.staging } : {}), ...(options.limits ? { limits: options.limits } : {}) });
+  try {
+    return await validateView(pkg, options);
+  } finally {
+    await pkg.close();
+  }
+}
+
+async function validateView(pkg: PackageView, options: ValidateOptions): Promise<ValidationReport> {
+  const results: Result[] = [];
+  const xmlFailure = (file: string, err: unknown): void => {
+    if (!(err instanceof IngestError)) throw err;
+    results.push(bevara('BEVARA-001', 'failed', `[${err.code}] ${err.message}`, file, Number(err.detail.line) || undefined));
+  };
+  const readMets = async (file: string, kind: MetsDocument['kind'], repName?: string): Promise<MetsDocument | undefined> => {
+    try {
+      const bytes = await readXmlSafely(await pkg.open(file), { name: file, ...(options.xmlLimits ? { limits: options.xmlLimits } : {}) });
+      const doc = parseSafeBytes(bytes, file);
+      const root = doc.root();
+      if (root === null) throw new IngestError('I-011', 'XML has no root element', { file });
+      results.push(bevara('BEVARA-001', 'passed', 'well-formed, no DOCTYPE, within limits', file));
+      const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+      return { file, dir, doc, root, kind, ...(repName === undefined ? {} : { repName }) };
+    } catch (err) {
+      xmlFailure(file, err);
+      return undefined;
+    }
+  };
+
+  const fgsDescriptor = ['sip.xml', 'mets.xml'].find((f) => pkg.entry(f)?.type === 'file');
+  const rootFile = pkg.entry('METS.xml')?.type === 'file' ? 'METS.xml' : fgsDescriptor;
+  const rootMets = rootFile === undefined ? undefined : await readMets(rootFile, 'root');
+  const isFgs12 =
+    options.agreement?.profile === 'FGS12' ||
+    (options.agreement?.profile === undefined && rootMets !== undefined && (attr(rootMets.root, 'PROFILE') ?? '').includes(FGS12_PROFILE_MARK));
+
+  let profile: string;
+  if (isFgs12) {
+    profile = 'FGS Paketstruktur 1.2';
+    results.push(...(await runRules(FGS12_STRUCTURE, { pkg, ...(rootMets ? { mets: rootMets } : {}) }, rootFile ?? '', fgs12Level)));
+    if (rootMets !== undefined) {
+      results.push(...(await schemaResults(rootMets, 'fgs12-mets')));
+      results.push(...(await checkFgs12Mets({ pkg, mets: rootMets })));
+      results.push(...(await checkFixity(pkg, [rootMets], {
+        kinds: FGS12_REFERENCES,
+        levelOf: (id) => fgs12Level(id) ?? bevaraLevel(id) ?? 'MUST',
+        unreferenced: { id: 'BEVARA-004', level: 'SHOULD' },
+        alsoReferenced: new Set([rootMets.file]),
+        ...(options.progress ? { progress: options.progress } : {}),
+      })));
+      results.push(...(await checkErmsFiles(pkg, [rootMets], options.xmlLimits)));
+    }
+  } else {
+    const version = pickVersion(options.agreement?.csipVersion, rootMets);
+    const levels = await csipLevels(version);
+    const asSip = rootMets !== undefined && isSip(rootMets, version);
+    profile = `E-ARK ${asSip ? 'SIP' : 'CSIP'} ${version}`;
+    results.push(...(await runRules(STRUCTURE_RULES, { pkg, ...(rootMets && rootMets.file === 'METS.xml' ? { mets: rootMets } : {}) }, 'METS.xml', () => undefined)));
+    const docs: MetsDocument[] = [];
+    if (rootMets !== undefined && rootMets.file === 'METS.xml') docs.push(rootMets);
+    for (const repFile of representationMetsFiles({ pkg })) {
+      const rep = await readMets(repFile, 'representation', repFile.split('/')[1]);
+      if (rep !== undefined) docs.push(rep);
+    }
+    for (const mets of docs) {
+      results.push(...(await schemaResults(mets, 'eark-mets')));
+      results.push(...(await checkCsipMets({ pkg, mets }, version, levels, asSip)));
+    }
+    results.push(...(await checkPremis(pkg, docs, options.xmlLimits)));
+    results.push(...(await checkErmsFiles(pkg, docs, options.xmlLimits)));
+    results.push(...(await checkFixity(pkg, docs, {
+      kinds: CSIP_REFERENCES,
+      levelOf: (id) => levels.csip.get(id) ?? bevaraLevel(id) ?? 'MUST',
+      unreferenced: { id: 'BEVARA-004', level: 'SHOULD' },
+      alsoReferenced: new Set(docs.map((d) => d.file)),
+      ...(options.progress ? { progress: options.progress } : {}),
+    })));
+  }
+
+  const merged = dropPassedWhereFailed(results);
+  return { package: pkg.rootName, profile, valid: !merged.some((r) => r.status === 'failed'), results: merged };
+}
+
+function bevara(id: BevaraRuleId, status: Result['status'], message: string, file?: string, line?: number): Result {
+  return {
+    id, level: BEVARA_RULES[id].level, status, message,
+    ...(file === undefined ? {} : { location: { file, ...(line ? { line } : {}) } }),
+  };
+}
+
+/** The version a package is judged against: the agreement's, else one its PROFILE URL names, else 2.1.0 (= FGS 2.0). */
+function pickVersion(pinned: string | undefined, mets: MetsDocument | undefined): CsipVersion {
+  if (pinned !== undefined) {
+    if (!isCsipVersion(pinned)) throw new IngestError('I-015', 'unknown CSIP version in agreement', { version: pinned });
+    return pinned;
+  }
+  const url = mets === undefined ? '' : (attr(mets.root, 'PROFILE') ?? '');
+  const m = /v(\d)-(\d)-(\d)\.xml$/.exec(url);
+  const named = m ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
+  return named !== undefined && isCsipVersion(named) ? named : '2.1.0';
+}
+
+function isSip(mets: MetsDocument, version: CsipVersion): boolean {
+  const p = attr(mets.root, 'PROFILE') ?? '';
+  return p === SIP_PROFILE_URL[version] || p.startsWith('https://earksip.dilcis.eu/profile/');
+}
+
+async function schemaResults(mets: MetsDocument, set: SchemaSetName): Promise<Result[]> {
+  const errors = await validateAgainst(mets.doc, set);
+  if (errors.length === 0) return [bevara('BEVARA-002', 'passed', `valid against ${schemaTitle(set)}`, mets.file)];
+  return errors.slice(0, 50).map((e) => bevara('BEVARA-002', 'failed', `${schemaTitle(set)}: ${e.message}`, mets.file, e.line));
+}
+
+/** PREMIS files referenced from digiprovMD are validated against PREMIS 3.0 or 2.1 by their namespace. */
+async function checkPremis(pkg: PackageView, docs: readonly MetsDocument[], xmlLimits?: Partial<XmlLimits>): Promise<Result[]> {
+  const out: Result[] = [];
+  for (const mets of docs) {
+    for (const ref of all(mets.root, "mets:amdSec/mets:digiprovMD/mets:mdRef[starts-with(@MDTYPE,'PREMIS')]")) {
+      const t = resolveHref(attr(ref, 'href', 'xlink') ?? '', mets.dir);
+      if (t.kind !== 'package' || pkg.entry(t.path)?.type !== 'file') continue; // reported by fixity
+      let doc: Document;
+      try {
+        doc = parseSafeBytes(await readXmlSafely(await pkg.open(t.path), { name: t.path, ...(xmlLimits ? { limits: xmlLimits } : {}) }), t.path);
+      } catch (err) {
+        if (!(err instanceof IngestError)) throw err;
+        out.push(bevara('BEVARA-001', 'failed', `[${err.code}] ${err.message}`, t.path));
+        continue;
+      }
+      const ns = doc.root()?.namespace()?.href();
+      const set: SchemaSetName | undefined = ns === 'http://www.loc.gov/premis/v3' ? 'premis-v3' : ns === 'info:lc/xmlns/premis-v2' ? 'premis-v2' : undefined;
+      if (set === undefined) {
+        out.push(bevara('BEVARA-003', 'failed', `${t.path} is declared PREMIS but its root is in namespace ${ns ?? '(none)'}`, t.path));
+        continue;
+      }
+      const errors = await validateAgainst(doc, set);
+      if (errors.length === 0) out.push(bevara('BEVARA-003', 'passed', `valid against ${schemaTitle(set)}`, t.path));
+      for (const e of errors.slice(0, 50)) out.push(bevara('BEVARA-003', 'failed', `${schemaTitle(set)}: ${e.message}`, t.path, e.line));
+    }
+  }
+  return out;
+}
+
+/** A requirement judged both passed and not passed in the same file (rules plus fixity) keeps only its findings. */
+function dropPassedWhereFailed(results: Result[]): Result[] {
+  const key = (r: Result) => `${r.id}\u0000${r.location?.file ?? ''}`;
+  const bad = new Set(results.filter((r) => r.status === 'failed' || r.status === 'warning').map(key));
+  const seen = new Set<string>();
+  return results.filter((r) => {
+    if (r.status !== 'passed') return true;
+    const k = key(r);
+    if (bad.has(k) || seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
