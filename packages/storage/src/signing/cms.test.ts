@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBevaraError } from '../errors.ts';
 import { parseCertificate } from './certificate.ts';
 import { CmsSigner, signDetached, verifyDetached } from './cms.ts';
-import { mustOpenssl, openssl, opensslVerifies, RSA_2048, selfSigned, tempDir } from './openssl.testing.ts';
+import { datedCertificate, mustOpenssl, openssl, opensslVerifies, RSA_2048, selfSigned, tempDir } from './openssl.testing.ts';
 import type { TrustedCertificate } from './signer.ts';
 
 const inventory = Buffer.from('{"id":"urn:uuid:0b9c","head":"v1","type":"https://ocfl.io/1.1/spec/#inventory"}\n');
@@ -136,6 +136,18 @@ describe('detached CMS signatures', () => {
     const signer = new CmsSigner(rsa.key, rsa.certPem);
     const signature = signer.sign(inventory, new Date('2001-01-01T00:00:00Z'));
     expectFailure(verifyDetached(signature, inventory, [rsa.trusted]), /signing time 2001-01-01T00:00:00.000Z lies outside/);
+  });
+
+  it('still verifies a signature made before its certificate expired (openssl needs -no_check_time)', () => {
+    const day = 86_400_000;
+    const { keyPem, certPem } = datedCertificate(new Date(Date.now() - 30 * day), new Date(Date.now() - day));
+    writeFileSync(path.join(tmp.dir, 'expired.pem'), certPem);
+    const signature = new CmsSigner(createPrivateKey(keyPem), certPem).sign(inventory, new Date(Date.now() - 10 * day));
+    const fingerprint = parseCertificate(certPem).info.fingerprint;
+    expect(verifyDetached(signature, inventory, [{ pem: certPem, fingerprint }]).ok).toBe(true);
+    expect(opensslVerifies(tmp.dir, signature, inventory, 'expired.pem').ok).toBe(false);
+    const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'verify.p7s', '-content', 'verify.content'];
+    expect(openssl([...args, '-CAfile', 'expired.pem', '-partial_chain', '-purpose', 'any', '-no_check_time', '-out', '/dev/null'], tmp.dir).ok).toBe(true);
   });
 
   it('answers malformed input with a reason instead of throwing', () => {

@@ -1,12 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import forge from 'node-forge';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isBevaraError } from '../errors.ts';
 import { verifyDetached } from './cms.ts';
 import { KeyStore } from './keystore.ts';
-import { mustOpenssl, opensslVerifies, RSA_2048, selfSigned, tempDir } from './openssl.testing.ts';
+import { datedCertificate, mustOpenssl, opensslVerifies, RSA_2048, selfSigned, tempDir } from './openssl.testing.ts';
 
 const data = Buffer.from('{"head":"v1"}\n');
 
@@ -39,18 +37,9 @@ function opensslFingerprint(dir: string, certFile: string): string {
   return out.split('=')[1]!.trim().replaceAll(':', '').toLowerCase();
 }
 
-/** A certificate with a chosen validity; openssl 3.0 cannot back-date one, forge can. */
 function certificateValid(from: Date, to: Date): string {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  cert.serialNumber = '01';
-  cert.validity.notBefore = from;
-  cert.validity.notAfter = to;
-  cert.setSubject([{ shortName: 'CN', value: 'dated' }]);
-  cert.setIssuer([{ shortName: 'CN', value: 'dated' }]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()), forge.md.sha256.create());
-  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() + forge.pki.certificateToPem(cert);
+  const { keyPem, certPem } = datedCertificate(from, to);
+  return keyPem + certPem;
 }
 
 describe('KeyStore', () => {

@@ -3,9 +3,11 @@
  * and PKCS#12 files a municipality would bring, and checks our signatures without Bevara code.
  */
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import forge from 'node-forge';
 
 export function openssl(args: string[], cwd: string): { ok: boolean; stdout: string; stderr: string } {
   const run = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
@@ -42,4 +44,18 @@ export function opensslVerifies(dir: string, signature: Buffer, content: Buffer,
   writeFileSync(path.join(dir, 'verify.content'), content);
   const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', 'verify.p7s', '-content', 'verify.content'];
   return openssl([...args, '-CAfile', caFile, '-partial_chain', '-purpose', 'any', '-out', '/dev/null'], dir);
+}
+
+/** A self-signed RSA certificate with a chosen validity; openssl 3.0 cannot back-date one, forge can. */
+export function datedCertificate(notBefore: Date, notAfter: Date): { keyPem: string; certPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  cert.serialNumber = '01';
+  cert.validity.notBefore = notBefore;
+  cert.validity.notAfter = notAfter;
+  cert.setSubject([{ shortName: 'CN', value: 'dated' }]);
+  cert.setIssuer([{ shortName: 'CN', value: 'dated' }]);
+  cert.sign(forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()), forge.md.sha256.create());
+  return { keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), certPem: forge.pki.certificateToPem(cert) };
 }
