@@ -64,21 +64,18 @@
  */
 import type { BlobStore } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
-import type { Signer, SignatureCheck } from '../signing/signer.ts';
+import type { Signer } from '../signing/signer.ts';
 import { ChainChecker, type AuditProblem, type ChainLink } from './chain.ts';
+import { signedCheckpoints, type Checkpoint, type VerifySignature } from './checkpoints.ts';
 import {
   checkEvent,
-  decodeCheckpoint,
   decodeEntry,
   DEFAULT_AUDIT_PREFIX,
   encodeCheckpoint,
   encodeEntry,
   GENESIS_PREV,
-  MAX_CHECKPOINT_BYTES,
   MAX_ENTRY_BYTES,
   MAX_SEQ,
-  MAX_SIGNATURE_BYTES,
-  parseCheckpointName,
   parseEntryName,
   seqName,
   sha256Hex,
@@ -93,16 +90,11 @@ import { readSmall } from './read.ts';
 export type { AuditEntry, AuditEvent } from './format.ts';
 export { DEFAULT_AUDIT_PREFIX } from './format.ts';
 export type { AuditProblem, AuditProblemKind } from './chain.ts';
+export type { Checkpoint, VerifySignature } from './checkpoints.ts';
 
 export interface AuditLogOptions {
   /** Where the log lives in the store; ends in '/'. */
   prefix?: string;
-}
-
-/** A checkpoint as written or as found valid: which entry, its hash, and the signer's certificate. */
-export interface Checkpoint extends CheckpointRecord {
-  /** Fingerprint (SHA-256 of the certificate's DER) of the signer, or its subject as the verifier reports it. */
-  signer: string;
 }
 
 export interface AuditVerification {
@@ -120,8 +112,6 @@ export interface AuditVerification {
   /** Problems found beyond `maxProblems`: counted, not kept, to keep memory bounded. */
   omittedProblems: number;
 }
-
-export type VerifySignature = (signature: Buffer, data: Buffer) => SignatureCheck;
 
 export interface VerifyOptions {
   maxProblems?: number;
@@ -185,7 +175,9 @@ export class AuditLog {
   async verify(verifySignature: VerifySignature, options: VerifyOptions = {}): Promise<AuditVerification> {
     const problems = new ProblemList(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
     const checker = new ChainChecker((problem) => problems.add(problem));
-    const checkpoints = this.#checkpoints(verifySignature, (problem) => problems.add(problem))[Symbol.asyncIterator]();
+    const checkpoints = signedCheckpoints(this.store, this.#folder('checkpoints'), verifySignature, (problem) =>
+      problems.add(problem),
+    )[Symbol.asyncIterator]();
     let next = await checkpoints.next();
     let lastCheckpoint: Checkpoint | undefined;
 
@@ -339,53 +331,6 @@ export class AuditLog {
       problems.add({ seq: name, kind: 'malformed', message: `${key} is unreadable: ${decoded.reason}` });
     }
     return link;
-  }
-
-  /**
-   * The checkpoints in seq order whose signatures verify; problems with the others are reported.
-   * Listing order puts "N.json" right before "N.json.p7s", so pairs are found with one key of lookahead.
-   */
-  async *#checkpoints(verifySignature: VerifySignature, report: (problem: AuditProblem) => void): AsyncIterable<Checkpoint> {
-    const folder = this.#folder('checkpoints');
-    let unpaired: { key: string; seq: number } | undefined;
-    for await (const key of this.store.list(folder)) {
-      const parsed = parseCheckpointName(key.slice(folder.length));
-      if (!parsed) {
-        report({ seq: 0, kind: 'malformed', message: `${key} is not a checkpoint file name` });
-        continue;
-      }
-      if (!parsed.signature) {
-        if (unpaired) yield* this.#checkpoint1(unpaired, null, verifySignature, report);
-        unpaired = { key, seq: parsed.seq };
-      } else if (unpaired?.seq === parsed.seq) {
-        yield* this.#checkpoint1(unpaired, key, verifySignature, report);
-        unpaired = undefined;
-      }
-      // a .p7s without its .json is what a crash between the two writes leaves (AUD-3): ignored
-    }
-    if (unpaired) yield* this.#checkpoint1(unpaired, null, verifySignature, report);
-  }
-
-  async *#checkpoint1(
-    json: { key: string; seq: number },
-    signatureKey: string | null,
-    verifySignature: VerifySignature,
-    report: (problem: AuditProblem) => void,
-  ): AsyncIterable<Checkpoint> {
-    const problem = (kind: AuditProblem['kind'], message: string): void => report({ seq: json.seq, kind, message });
-    if (!signatureKey) return problem('checkpoint-signature', `${json.key} has no signature (.p7s)`);
-    const data = await readSmall(this.store, json.key, MAX_CHECKPOINT_BYTES);
-    const signature = await readSmall(this.store, signatureKey, MAX_SIGNATURE_BYTES);
-    if (!data.bytes) return problem('malformed', `${json.key} is larger than ${MAX_CHECKPOINT_BYTES} bytes`);
-    if (!signature.bytes) return problem('checkpoint-signature', `${signatureKey} is larger than ${MAX_SIGNATURE_BYTES} bytes`);
-    const check = verifySignature(signature.bytes, data.bytes);
-    if (!check.ok) return problem('checkpoint-signature', `${signatureKey} does not verify: ${check.reason}`);
-    const decoded = decodeCheckpoint(data.bytes);
-    if (!decoded.ok) return problem('malformed', `${json.key} is signed but unreadable: ${decoded.reason}`);
-    if (decoded.value.seq !== json.seq) {
-      return problem('checkpoint-mismatch', `${json.key} is signed for entry ${decoded.value.seq}, not ${json.seq}`);
-    }
-    yield { ...decoded.value, signer: check.signer };
   }
 }
 
