@@ -50,8 +50,6 @@ export interface CompiledSignature {
    * the grams present, they rule out most signatures in a few nanoseconds each.
    */
   grams: { gram: number; eof: boolean }[];
-  /** Bytes from BOF / to EOF this signature can look at (Infinity when unbounded). */
-  reach: { bof: number; eof: number };
 }
 
 export interface SignatureFile {
@@ -167,7 +165,7 @@ function compileSignature(node: XmlElement): CompiledSignature {
   const patterns = childrenNamed(node, 'ByteSequence').map((bs) => compileByteSequence(bs, id));
   // Check the cheapest patterns first: a short fixed BOF window fails fastest.
   patterns.sort((a, b) => cost(a) - cost(b));
-  return { id, patterns, gate: gateOf(patterns), grams: gramsOf(patterns), reach: reachOf(patterns) };
+  return { id, patterns, gate: gateOf(patterns), grams: gramsOf(patterns) };
 }
 
 export function compileByteSequence(node: XmlElement, sigId: number): BytePattern {
@@ -297,21 +295,6 @@ function gramsOf(patterns: BytePattern[]): CompiledSignature['grams'] {
     }
   }
   return grams;
-}
-
-function reachOf(patterns: BytePattern[]): CompiledSignature['reach'] {
-  let bof = 0;
-  let eof = 0;
-  for (const p of patterns) {
-    let r = 0;
-    for (const s of p.subSequences) {
-      if (s.maxOffset === null || p.reference === 'variable') { r = Infinity; break; }
-      r += s.maxOffset + s.leftMax + s.anchor.length + s.rightMax;
-    }
-    if (p.reference === 'EOF') eof = Math.max(eof, r);
-    else bof = Math.max(bof, r);
-  }
-  return { bof, eof };
 }
 
 // ---------------------------------------------------------------- small helpers
