@@ -33,7 +33,7 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       const data = randomBytes(100_000);
       const result = await store.put('objects/a/file.bin', data);
       expect(result).toEqual({ size: data.length, sha256: sha256(data) });
-      expect(await readAll(await store.get('objects/a/file.bin'))).toEqual(data);
+      expect((await readAll(await store.get('objects/a/file.bin'))).equals(data)).toBe(true);
     });
 
     it('takes a stream as well as a Buffer', async () => {
@@ -58,7 +58,7 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       await store.put('k', after);
       const seen = await readAll(reading);
       expect(seen.equals(before) || seen.equals(after)).toBe(true);
-      expect(await readAll(await store.get('k'))).toEqual(after);
+      expect((await readAll(await store.get('k'))).equals(after)).toBe(true);
       expect(await collect(store.list(''))).toEqual(['k']);
     });
 
@@ -268,7 +268,7 @@ class MemoryWatch {
     const base = live();
     const timer = setInterval(() => {
       this.peakGrowth = Math.max(this.peakGrowth, live() - base);
-    }, 25);
+    }, 100);
     try {
       return await task();
     } finally {
