@@ -16,7 +16,7 @@ import { readSmall } from './read.ts';
 
 /** A checkpoint as written or as found valid: which entry, its hash, and who signed it. */
 export interface Checkpoint extends CheckpointRecord {
-  /** On writing, the signer's certificate fingerprint; on verifying, the signer the verifier names. */
+  /** The signer's certificate fingerprint (lower-case hex SHA-256 of its DER), as the verifier names it. */
   signer: string;
 }
 

@@ -91,7 +91,7 @@ describe('AuditLog on a local store', () => {
     const f = await buildLog();
     const result = await verify(f);
     expect(result).toMatchObject({ ok: true, entries: 50, lastSeq: 50, uncheckpointed: 0, problems: [], omittedProblems: 0 });
-    expect(result.lastCheckpoint).toMatchObject({ seq: 50, signer: expect.any(String) });
+    expect(result.lastCheckpoint).toMatchObject({ seq: 50, signer: keys.current()?.fingerprint });
 
     const entries = [];
     for await (const entry of f.log.entries()) entries.push(entry);
@@ -188,6 +188,17 @@ describe('AuditLog.verify names the damage', () => {
     bytes[0] = 0x5b; // '{' -> '['
     await writeFile(entryFile(f, 33), bytes);
     expect(kinds(await verify(f))).toEqual([{ seq: 33, kind: 'malformed' }]);
+  });
+
+  it('stops a walk over the entries at an unreadable one (S-013)', async () => {
+    const f = await buildLog(5, 10);
+    await writeFile(entryFile(f, 3), '{"seq":3}\n');
+    const seen: number[] = [];
+    const walk = async (): Promise<void> => {
+      for await (const entry of f.log.entries()) seen.push(entry.seq);
+    };
+    await expectCode(walk(), 'S-013');
+    expect(seen).toEqual([1, 2]);
   });
 
   it('the newest entry edited, caught by the signed checkpoint over it', async () => {
