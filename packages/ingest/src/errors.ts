@@ -21,6 +21,17 @@ export const INGEST_ERRORS = {
   'I-013': { title: 'entry not in package', http: 404, exit: 2 },
   'I-014': { title: 'entry name unusable on this system', http: 422, exit: 1 },
   'I-015': { title: 'unknown profile version requested', http: 400, exit: 2 },
+  'I-016': { title: 'package already archived with other content; the agreement does not allow updates', http: 409, exit: 1 },
+  'I-017': { title: 'unknown submission agreement', http: 404, exit: 2 },
+  'I-018': { title: 'missing or invalid submission token', http: 401, exit: 2 },
+  'I-019': { title: 'the token is not valid for this submission agreement', http: 403, exit: 2 },
+  'I-020': { title: 'upload exceeds the size limit', http: 413, exit: 2 },
+  'I-021': { title: 'upload incomplete (connection closed, cut off or too slow)', http: 400, exit: 2 },
+  'I-022': { title: 'too many submissions in progress', http: 503, exit: 2, retry: true },
+  'I-023': { title: 'submission not found', http: 404, exit: 2 },
+  'I-024': { title: 'agreement already exists', http: 409, exit: 2 },
+  'I-025': { title: 'invalid agreement, token or submission input', http: 400, exit: 2 },
+  'I-026': { title: 'ingest state in the archive folder is unreadable', http: 500, exit: 2 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type IngestCode = keyof typeof INGEST_ERRORS;
