@@ -5,10 +5,9 @@
  */
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Element } from 'libxmljs2';
 import { describe, expect, it } from 'vitest';
 import { validatePackage } from '../../packages/ingest/src/validate.ts';
-import { parseSafeBytes } from '../../packages/ingest/src/xml/dom.ts';
+import { parseSafeBytes, type XmlElement as Element } from '../../packages/ingest/src/xml/dom.ts';
 import { readXmlSafely } from '../../packages/ingest/src/xml/safe.ts';
 
 const CORPUS = '/work/shared/reference/eark-ip-test-corpus/corpus';

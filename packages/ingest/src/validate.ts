@@ -14,7 +14,7 @@ import { runRules } from './rules/engine.ts';
 import { checkFixity } from './rules/fixity.ts';
 import { FGS12_REFERENCES, checkFgs12Mets, fgs12Level, FGS12_STRUCTURE } from './rules/fgs12.ts';
 import { checkErmsFiles } from './rules/erms.ts';
-import { all, attr, resolveHref, type MetsDocument } from './rules/mets-model.ts';
+import { NS, all, attr, resolveHref, type MetsDocument } from './rules/mets-model.ts';
 import { isCsipVersion, type CsipVersion } from './rules/profiles.ts';
 import { SIP_PROFILE_URL } from './rules/sip.ts';
 import { openPackage } from './sip/open.ts';
@@ -145,9 +145,11 @@ function pickVersion(pinned: string | undefined, mets: MetsDocument | undefined)
   return named !== undefined && isCsipVersion(named) ? named : '2.1.0';
 }
 
+/** A SIP names the SIP profile, or at least declares the SIP METS extension namespace on its root. */
 function isSip(mets: MetsDocument, version: CsipVersion): boolean {
   const p = attr(mets.root, 'PROFILE') ?? '';
-  return p === SIP_PROFILE_URL[version] || p.startsWith('https://earksip.dilcis.eu/profile/');
+  if (p === SIP_PROFILE_URL[version] || p.startsWith('https://earksip.dilcis.eu/profile/')) return true;
+  return mets.root.namespaces(true).some((n) => n.href() === NS.sip);
 }
 
 async function schemaResults(mets: MetsDocument, set: SchemaSetName): Promise<Result[]> {

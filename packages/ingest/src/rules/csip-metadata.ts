@@ -187,9 +187,10 @@ const SECTION_LEVEL_RULES: R[] = [
     check(ctx, r) {
       const dp = all(ctx.mets.root, 'mets:amdSec/mets:digiprovMD');
       const files = filesUnder(ctx, 'preservation');
-      if (files.length > dp.length) {
-        return r.fail(`metadata/preservation holds ${files.length} file(s) but there are ${dp.length} digiprovMD`, where(ctx.mets.root));
+      if (files.length > 0 && dp.length === 0) {
+        return r.fail(`metadata/preservation holds ${files.length} file(s) but there is no digiprovMD`, where(ctx.mets.root));
       }
+      if (files.length > dp.length) r.warn(`metadata/preservation holds ${files.length} file(s) but there are ${dp.length} digiprovMD`, where(ctx.mets.root));
       if (dp.length === 0) return r.warn('there is no amdSec/digiprovMD', where(ctx.mets.root));
       if (files.length === 0) r.warn('there are digiprovMD elements but metadata/preservation holds no files', where(dp[0]!));
     },

@@ -51,6 +51,8 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
     out.push({ id, level: opts.levelOf(id), status: 'failed', message, location: { file: mets.file, ...where(el) } });
 
   const refs: Reference[] = [];
+  // Packages made on case-insensitive file systems often differ from their METS only in letter case.
+  const byLowerCase = new Map(pkg.entries.filter((e) => e.type === 'file').map((e) => [e.path.toLowerCase(), e.path]));
   for (const mets of docs) {
     for (const kind of opts.kinds) {
       for (const locator of all(mets.root, kind.xpath)) {
@@ -59,12 +61,22 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
         const target = resolveHref(href, mets.dir);
         if (target.kind === 'external') continue;
         if (target.kind === 'invalid') { fail(kind.ids.href, mets, locator, `xlink:href "${href}": ${target.reason}`); continue; }
-        if (pkg.entry(target.path)?.type !== 'file') {
-          fail(kind.ids.href, mets, locator, `xlink:href "${href}" refers to ${target.path}, which is not in the package`);
-          continue;
+        let path = target.path;
+        if (pkg.entry(path)?.type !== 'file') {
+          const other = byLowerCase.get(path.toLowerCase());
+          if (other === undefined) {
+            fail(kind.ids.href, mets, locator, `xlink:href "${href}" refers to ${path}, which is not in the package`);
+            continue;
+          }
+          out.push({
+            id: kind.ids.href, level: opts.levelOf(kind.ids.href), status: 'warning',
+            message: `xlink:href "${href}" matches ${other} only when letter case is ignored`,
+            location: { file: mets.file, ...where(locator) },
+          });
+          path = other;
         }
         const holder = kind.attrsOn === 'self' ? locator : (locator.parent() as Element);
-        refs.push({ mets, locator, holder, path: target.path, ids: kind.ids });
+        refs.push({ mets, locator, holder, path, ids: kind.ids });
       }
     }
   }

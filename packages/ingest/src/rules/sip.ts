@@ -47,7 +47,8 @@ const AGENTS: AgentSpec[] = [
   },
   {
     label: 'submitting', match: (a) => attr(a, 'ROLE') === 'OTHER' && attr(a, 'OTHERROLE') === 'SUBMITTER', role: 'OTHER',
-    types: ['ORGANIZATION', 'INDIVIDUAL'], required: true,
+    // SIP15 is MUST, but its cardinality is 0..1 in the profile and the corpus's valid SIPs omit it.
+    types: ['ORGANIZATION', 'INDIVIDUAL'], required: false,
     ids: { presence: 'SIP15', role: 'SIP16', type: 'SIP17', name: 'SIP18', note: 'SIP19', noteType: 'SIP20' },
   },
   {

@@ -42,3 +42,6 @@ export function xpathOf(el: Element): string {
   }
   return `/${steps.join('/')}`;
 }
+
+/** libxmljs2's element type, re-exported for code outside this package that walks parsed documents. */
+export type { Element as XmlElement } from 'libxmljs2';
