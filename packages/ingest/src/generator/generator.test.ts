@@ -13,20 +13,13 @@ import { generatePackage } from './generate.ts';
 import { resolveHref } from './seal.ts';
 import { PROFILES, type PackageSpec, type Profile } from './types.ts';
 import { writeFolder, writeTar, writeZip } from './writers.ts';
+import { haveXmllint, xmllint } from './xmllint.ts';
 
 const REF = process.env['BEVARA_REFERENCE_DIR'] ?? '/work/shared/reference';
 const HAVE_REF = existsSync(join(REF, 'schemas/catalog.xml'));
-const HAVE_XMLLINT = spawnSync('xmllint', ['--version']).status === 0;
+const HAVE_XMLLINT = haveXmllint();
 if (!HAVE_REF) console.warn(`generator tests skipped: reference folder ${REF} is absent`);
 if (!HAVE_XMLLINT) console.warn('schema validation skipped: xmllint is not installed (apt-get install libxml2-utils)');
-
-export function xmllint(schema: string, file: string): { ok: boolean; output: string } {
-  const r = spawnSync('xmllint', ['--nonet', '--noout', '--schema', join(REF, schema), file], {
-    env: { ...process.env, XML_CATALOG_FILES: join(REF, 'schemas/catalog.xml') },
-    encoding: 'utf8',
-  });
-  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
-}
 
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -228,9 +221,19 @@ describe.skipIf(!HAVE_REF)('generatePackage', () => {
     expect((await tarDigests(tarFile)).get(`${spec.rootName}/${big.path}`)).toBe(big.sha256);
     await rm(tarFile);
   });
+
+  // The benchmark sizes take minutes and gigabytes: opt in with BEVARA_BENCH=1.
+  it.skipIf(!process.env['BEVARA_BENCH'])('writes the 10,000-file and the 1 GB benchmark packages', async () => {
+    const many = generatePackage({ profile: 'eark-csip-2.1', seed: 'bench', organisation: 'Exempelby kommun', cases: 50, extraFiles: 10_000 });
+    expect(many.truth.files.filter((f) => f.role === 'record').length).toBeGreaterThanOrEqual(10_000);
+    await writeZip(many, join(tmp, 'many.zip'));
+    const big = generatePackage({ profile: 'eark-csip-2.1', seed: 'bench', organisation: 'Exempelby kommun', cases: 1, kinds: ['namndprotokoll'], bigFile: { bytes: 1 << 30 } });
+    await writeZip(big, join(tmp, 'big.zip'));
+    expect((await stat(join(tmp, 'big.zip'))).size).toBeGreaterThan(1 << 30);
+  }, 900_000);
 });
 
-export function zipDigests(file: string): Promise<Map<string, string>> {
+function zipDigests(file: string): Promise<Map<string, string>> {
   return new Promise((resolve, reject) => {
     const out = new Map<string, string>();
     yauzl.open(file, { lazyEntries: true }, (err, zip) => {
@@ -253,13 +256,15 @@ export function zipDigests(file: string): Promise<Map<string, string>> {
   });
 }
 
-export async function tarDigests(file: string): Promise<Map<string, string>> {
+async function tarDigests(file: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const ex = extract();
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
       const h = createHash('sha256');
-      stream.on('data', (c: Buffer) => h.update(c));
+      stream.on('data', (c: Buffer) => {
+        h.update(c);
+      });
       stream.on('end', () => {
         out.set(header.name, h.digest('hex'));
         next();
