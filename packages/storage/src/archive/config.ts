@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { S3BlobStoreConfig } from '../blobstore/s3-config.ts';
 import { StorageError } from '../errors.ts';
 
 /**
@@ -14,17 +15,8 @@ export interface LocalStoreConfig {
   path: string;
 }
 
-export interface S3StoreConfig {
-  name: string;
-  type: 's3';
-  endpoint: string;
-  bucket: string;
-  prefix?: string;
-  region?: string;
-  accessKey?: string;
-  secretKey?: string;
-  objectLock?: { mode: 'compliance' | 'governance'; retainDays: number };
-}
+/** An S3 store as the archive config holds it; tuning knobs (part size, spool folder) keep their defaults. */
+export type S3StoreConfig = Omit<S3BlobStoreConfig, 'partSize' | 'spoolDir'> & { type: 's3' };
 
 export type StoreConfig = LocalStoreConfig | S3StoreConfig;
 
