@@ -262,8 +262,8 @@ async function tarDigests(file: string): Promise<Map<string, string>> {
   const done = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
       const h = createHash('sha256');
-      stream.on('data', (c: Buffer) => {
-        h.update(c);
+      stream.on('data', (c: unknown) => {
+        h.update(c as Buffer);
       });
       stream.on('end', () => {
         out.set(header.name, h.digest('hex'));
