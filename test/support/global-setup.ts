@@ -2,7 +2,8 @@
  * Starts the services the suite needs, once per test run: one throwaway Ceph RGW cluster that
  * every S3 test shares (each test makes its own bucket). Tests read its address with
  * `inject('s3')`; it is null when Ceph is not installed, and the S3 tests then skip visibly.
- * Under CI a missing Ceph fails the run: there is no fake S3 to fall back to.
+ * Under CI a missing Ceph fails the run: there is no fake S3 to fall back to. Outside CI,
+ * BEVARA_SKIP_S3=1 saves the ~8 s cluster start when only local tests are wanted.
  */
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
@@ -15,6 +16,10 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env.BEVARA_SKIP_S3 && !process.env.CI) {
+    project.provide('s3', null);
+    return async () => {};
+  }
   if (!rgwInstalled()) {
     if (process.env.CI) {
       throw new Error('Ceph RGW (radosgw) is not installed, so the S3 tests cannot run: run `bash .ci/install-s3.sh` first.');
