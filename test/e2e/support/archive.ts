@@ -24,6 +24,9 @@ export function seededBytes(seed: string, size: number): Buffer {
   return out;
 }
 
+/** The crash writer's files: each path has one fixed content, seededBytes(path, CRASH_FILE_SIZE). */
+export const CRASH_FILE_SIZE = 4096;
+
 export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }

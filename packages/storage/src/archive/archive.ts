@@ -151,8 +151,9 @@ export class Archive {
       if (await this.reader.inventory(id)) throw new StorageError('S-015', `AIP ${id} already exists`, { aip: id });
       const now = new Date();
       const identity = { id, label: input.label, contentCategory: input.contentCategory ?? 'Mixed', created: now.toISOString() };
-      const inv = await this.writeVersion(id, null, async (tx) => writeAipVersion(tx, identity, null, input, now), input, now);
-      await this.record({ type: 'aip.created', subject: id, actor: input.user.name, data: { version: inv.head, label: input.label } });
+      await this.writeVersion(id, null, async (tx) => writeAipVersion(tx, identity, null, input, now), input, now, (inv) => ({
+        type: 'aip.created', subject: id, actor: input.user.name, data: { version: inv.head, label: input.label },
+      }));
       return this.show(id);
     });
   }
@@ -164,8 +165,9 @@ export class Archive {
       const mets = parseAipMets(await this.reader.readSmall(previous, AIP_METS), `${id}/${AIP_METS}`);
       const now = new Date();
       const identity = { id, label: mets.label, contentCategory: mets.contentCategory, created: mets.created };
-      const inv = await this.writeVersion(id, previous, async (tx) => writeAipVersion(tx, identity, mets, input, now), input, now);
-      await this.record({ type: 'aip.versioned', subject: id, actor: input.user.name, data: { version: inv.head, message: input.message } });
+      await this.writeVersion(id, previous, async (tx) => writeAipVersion(tx, identity, mets, input, now), input, now, (inv) => ({
+        type: 'aip.versioned', subject: id, actor: input.user.name, data: { version: inv.head, message: input.message },
+      }));
       return this.show(id);
     });
   }
@@ -176,6 +178,7 @@ export class Archive {
     fill: (tx: ObjectTransaction) => Promise<void>,
     input: AipVersionInput,
     now: Date,
+    event: (inv: Inventory) => AuditEvent,
   ): Promise<Inventory> {
     const signer = this.keys.signer();
     const root = objectRootFor(id);
@@ -192,7 +195,11 @@ export class Archive {
       await tx.abort().catch(() => undefined);
       throw e;
     }
+    // The journal entry outlives the commit until the catalog row and the audit entry exist: a crash
+    // in between is then found at the next start, which refreshes the row and records the recovery.
     await this.catalogHandle.put(await indexAip(this.reader, inv), (p) => this.reader.readSmall(inv, p));
+    await this.record(event(inv));
+    await tx.end();
     return inv;
   }
 

@@ -164,8 +164,16 @@ export class ObjectTransaction {
     await this.store.put(`${root}/inventory.json`, bytes);
     await this.store.put(`${root}/inventory.json.sha256`, sidecar);
     this.finished = true;
-    await this.journal.end(this.token);
     return inventory;
+  }
+
+  /**
+   * Removes the journal entry. Called by the owner once everything that follows the commit (catalog
+   * row, audit entry) is written too: until then a crash leaves the entry, and recovery finds the
+   * version committed and redoes those steps.
+   */
+  async end(): Promise<void> {
+    await this.journal.end(this.token);
   }
 
   /** Removes everything this version wrote; the object stays as it was. */
