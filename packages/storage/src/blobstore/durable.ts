@@ -31,8 +31,13 @@ export async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void>
 export interface DurableWriteOptions {
   /** Sees every byte on the way to disk (a Sha256Meter), in the same pass. */
   through?: Transform;
-  /** Runs once the bytes are on disk, before the rename; a throw abandons the write. */
+  /** Runs once the bytes are written, before the rename; a throw abandons the write. */
   beforeRename?: () => void;
+  /**
+   * false: skip the file and folder fsyncs; the caller makes the write durable later in one
+   * batch (LocalBlobStore.flush). The rename still makes the write atomic for readers.
+   */
+  sync?: boolean;
 }
 
 /**
@@ -54,7 +59,7 @@ export async function writeFileDurably(
     };
     if (options.through) await pipeline(source, options.through, sink);
     else await pipeline(source, sink);
-    await handle.sync();
+    if (options.sync !== false) await handle.sync();
     await handle.close();
     options.beforeRename?.();
     await rename(temp, file);
@@ -63,5 +68,5 @@ export async function writeFileDurably(
     await rm(temp, { force: true });
     throw e;
   }
-  await fsyncDir(dir);
+  if (options.sync !== false) await fsyncDir(dir);
 }

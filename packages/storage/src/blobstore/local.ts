@@ -2,10 +2,12 @@
  * A blob store in a folder on local disk: key "a/b/c" is the file <root>/a/b/c. Writes go to a
  * temp file in the target's folder and are renamed into place after fsync (see durable.ts).
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, opendir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { isBevaraError, StorageError } from '../errors.ts';
 import { checkExpected, Sha256Meter, toReadable } from './digest.ts';
 import { fsyncDir, writeFileDurably } from './durable.ts';
@@ -20,6 +22,11 @@ import {
 } from './inputs.ts';
 import type { BlobStat, BlobStore, PutOptions, PutResult } from './store.ts';
 
+const execFileAsync = promisify(execFile);
+/** Above this many deferred files, flush() syncs the whole filesystem once instead of each file. */
+const SYNCFS_THRESHOLD = 16;
+const CHECKED_FOLDERS_MAX = 10_000;
+
 export interface LocalBlobStoreConfig {
   /** Short name from the archive config. */
   name: string;
@@ -33,6 +40,10 @@ export class LocalBlobStore implements BlobStore {
   readonly root: string;
   /** Resolved once the root has been seen to exist (symlinks followed). */
   #realRoot: Promise<string> | undefined;
+  /** Folders already seen to lie inside the root after symlinks; bounded, cleared when full. */
+  readonly #checkedFolders = new Set<string>();
+  readonly #pendingFiles = new Set<string>();
+  readonly #pendingDirs = new Set<string>();
 
   constructor(config: LocalBlobStoreConfig) {
     if (typeof config.root !== 'string' || config.root === '') {
@@ -47,23 +58,65 @@ export class LocalBlobStore implements BlobStore {
     const file = await this.#pathFor(key);
     const dir = path.dirname(file);
     const meter = new Sha256Meter(key, options.expected?.size);
+    const deferred = options.durability === 'deferred';
     let result: PutResult | undefined;
     try {
       const firstCreated = await mkdir(dir, { recursive: true });
       await writeFileDurably(file, toReadable(source), {
         through: meter,
+        sync: !deferred,
         beforeRename: () => {
           result = meter.result();
           checkExpected(key, result, options.expected);
         },
       });
-      // new folders are names in their parents: make those durable too
-      if (firstCreated !== undefined) await fsyncNewFolders(path.dirname(firstCreated), dir);
+      if (deferred) {
+        this.#pendingFiles.add(file);
+        for (let d = dir; ; d = path.dirname(d)) {
+          this.#pendingDirs.add(d);
+          if (firstCreated === undefined || d === path.dirname(firstCreated) || path.dirname(d) === d) break;
+        }
+      } else if (firstCreated !== undefined) {
+        // new folders are names in their parents: make those durable too
+        await fsyncNewFolders(path.dirname(firstCreated), dir);
+      }
     } catch (e) {
       throw this.#failure(e, key);
     }
     if (!result) throw new Error('unreachable: the write finished without a digest');
     return result;
+  }
+
+  /**
+   * Makes the deferred puts durable. Many files: one `sync -f` (syncfs(2) of the storage root's
+   * filesystem, which Node does not expose) costs about as much as a handful of fsyncs; a few files:
+   * fsync each file, then each folder that gained a name.
+   */
+  async flush(): Promise<void> {
+    const files = [...this.#pendingFiles];
+    const dirs = [...this.#pendingDirs].sort((a, b) => b.length - a.length);
+    this.#pendingFiles.clear();
+    this.#pendingDirs.clear();
+    if (files.length === 0 && dirs.length === 0) return;
+    try {
+      if (files.length > SYNCFS_THRESHOLD) {
+        await execFileAsync('sync', ['-f', this.root]);
+        return;
+      }
+      // a deferred file may have been deleted since (deduplicated content, an aborted version)
+      for (const f of files) {
+        const h = await open(f, 'r').catch((e: unknown) => (isMissing(e) ? null : Promise.reject(e)));
+        if (!h) continue;
+        try {
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+      }
+      for (const d of dirs) await fsyncDir(d).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
+    } catch (e) {
+      throw this.#unavailable(`could not make written objects durable: ${(e as Error).message}`, e);
+    }
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
@@ -188,10 +241,16 @@ export class LocalBlobStore implements BlobStore {
       throw new StorageError('S-017', `invalid blob key ${JSON.stringify(key)}: it leaves the storage root`, { key });
     }
     // a symlinked folder inside the root could point anywhere: check the deepest existing folder
-    const existing = await deepestExisting(path.dirname(file));
+    const folder = path.dirname(file);
+    if (this.#checkedFolders.has(folder)) return file;
+    const existing = await deepestExisting(folder);
     const real = await realpath(existing);
     if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
       throw new StorageError('S-017', `invalid blob key ${JSON.stringify(key)}: a symlink leads out of the storage root`, { key });
+    }
+    if (existing === folder) {
+      if (this.#checkedFolders.size >= CHECKED_FOLDERS_MAX) this.#checkedFolders.clear();
+      this.#checkedFolders.add(folder);
     }
     return file;
   }

@@ -151,6 +151,9 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** A completed S3 upload is durable when put() returns: nothing is deferred. */
+  async flush(): Promise<void> {}
+
   async close(): Promise<void> {
     this.#agent.destroy();
   }

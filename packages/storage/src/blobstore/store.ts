@@ -31,6 +31,12 @@ export interface BlobStore {
   /** Every key starting with `prefix`, in lexicographic order, recursively. */
   list(prefix: string): AsyncIterable<string>;
 
+  /**
+   * Makes every put done with `durability: 'deferred'` durable (on local disk: one batch of fsyncs,
+   * or a filesystem sync when there are many). A no-op where every put is durable on return.
+   */
+  flush(): Promise<void>;
+
   /** Removes the object; no error when absent. S3 with object lock may refuse (S-003/S-021). */
   delete(key: string): Promise<void>;
 
@@ -52,6 +58,11 @@ export interface PutOptions {
   size?: number;
   expected?: { size?: number; sha256?: string };
   contentType?: string;
+  /**
+   * 'deferred': the object is visible whole at once but durable only after flush(); for many files
+   * written together (the content of an OCFL version), whose durability one batch buys far cheaper.
+   */
+  durability?: 'immediate' | 'deferred';
 }
 
 export interface PutResult {

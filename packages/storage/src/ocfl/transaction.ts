@@ -98,7 +98,7 @@ export class ObjectTransaction {
       return entry;
     }
     const contentPath = `${versionName(this.version)}/content/${logicalPath}`;
-    const written = await this.store.put(`${this.objectRoot}/${contentPath}`, source, expected ? { expected } : {});
+    const written = await this.store.put(`${this.objectRoot}/${contentPath}`, source, { durability: 'deferred', ...(expected ? { expected } : {}) });
     const entry = { digest: written.sha256, size: written.size };
     if (this.manifest.has(written.sha256)) {
       await this.store.delete(`${this.objectRoot}/${contentPath}`);
@@ -157,6 +157,8 @@ export class ObjectTransaction {
     const bytes = serializeInventory(inventory);
     const sidecar = sidecarFor('sha256', bytes);
     const root = this.objectRoot;
+    // W1 ends here: the content is durable before anything that names it is written.
+    await this.store.flush();
     await this.store.put(`${root}/${vName}/inventory.json`, bytes);
     await this.store.put(`${root}/${vName}/inventory.json.sha256`, sidecar);
     await this.store.put(`${root}/${SIGNATURE_DIR}/${vName}.p7s`, signer.signDetached(bytes));

@@ -43,6 +43,20 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       expect((await readAll(await store.get('stream.txt'))).toString()).toBe('first second third');
     });
 
+    it('makes deferred puts visible at once and durable by flush, also when some were deleted since', async () => {
+      const many = Array.from({ length: 40 }, (_, i) => `deferred/v1/content/f${i}.bin`);
+      for (const key of many) await store.put(key, Buffer.from(key), { durability: 'deferred' });
+      await store.put('deferred/single.bin', Buffer.from('one'), { durability: 'deferred' });
+      expect((await readAll(await store.get(many[7]!))).toString()).toBe(many[7]);
+      await store.delete(many[3]!);
+      await store.flush();
+      await store.flush();
+      expect([...(await collect(store.list('deferred/')))].length).toBe(many.length);
+      await store.put('deferred/few.bin', Buffer.from('few'), { durability: 'deferred' });
+      await store.delete('deferred/few.bin');
+      await store.flush();
+    });
+
     it('stores an empty object', async () => {
       expect(await store.put('empty', Buffer.alloc(0))).toEqual({ size: 0, sha256: sha256(Buffer.alloc(0)) });
       expect((await readAll(await store.get('empty'))).length).toBe(0);
