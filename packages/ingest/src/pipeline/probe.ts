@@ -1,0 +1,71 @@
+/**
+ * What ingest needs from a package's own metadata before and while storing it: the OBJID (the key of
+ * idempotency and of the AIP), the label, the SHA-256 each METS declares per file (handed to storage, so a file
+ * that changed since validation aborts the version), and the diarienummer of every case for the receipt.
+ * Every XML goes through the safe pre-parse; a document that fails it is simply not used here (validation
+ * reports it).
+ */
+import type { Document } from 'libxmljs2';
+import { IngestError } from '../errors.ts';
+import { parseErms, ermsFlavour, type ErmsCase } from '../erms-catalog/parse.ts';
+import { all, attr, resolveHref } from '../rules/mets-model.ts';
+import type { PackageView } from '../sip/types.ts';
+import { parseSafeBytes } from '../xml/dom.ts';
+import { readXmlSafely } from '../xml/safe.ts';
+
+export interface PackageFacts {
+  /** mets/@OBJID of the package METS, when readable. */
+  objid?: string;
+  label?: string;
+  /** Declared SHA-256 (lower-case hex) by package path. */
+  declaredSha256: Map<string, string>;
+  cases: ErmsCase[];
+}
+
+const ROOT_METS = ['METS.xml', 'sip.xml', 'mets.xml'];
+
+export async function probePackage(pkg: PackageView): Promise<PackageFacts> {
+  const facts: PackageFacts = { declaredSha256: new Map(), cases: [] };
+  const rootFile = ROOT_METS.find((f) => pkg.entry(f)?.type === 'file');
+  const metsFiles = [
+    ...(rootFile ? [rootFile] : []),
+    ...pkg.entries.filter((e) => e.type === 'file' && /^representations\/[^/]+\/METS\.xml$/.test(e.path)).map((e) => e.path),
+  ];
+  const ermsCandidates = new Set<string>();
+  for (const file of metsFiles) {
+    const doc = await readSafely(pkg, file);
+    const root = doc?.root();
+    if (!doc || !root) continue;
+    if (file === rootFile) {
+      const objid = attr(root, 'OBJID')?.trim();
+      if (objid) facts.objid = objid;
+      const label = attr(root, 'LABEL')?.trim();
+      if (label) facts.label = label;
+    }
+    const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+    for (const loc of all(root, 'mets:fileSec//mets:file/mets:FLocat | mets:amdSec/*/mets:mdRef | mets:dmdSec/mets:mdRef')) {
+      const target = resolveHref(attr(loc, 'href', 'xlink') ?? '', dir);
+      if (target.kind !== 'package') continue;
+      const holder = loc.name() === 'FLocat' ? (loc.parent() as typeof root) : loc;
+      const type = attr(holder, 'CHECKSUMTYPE');
+      const sum = attr(holder, 'CHECKSUM')?.trim().toLowerCase();
+      if (type === 'SHA-256' && sum && /^[0-9a-f]{64}$/.test(sum)) facts.declaredSha256.set(target.path, sum);
+      if (target.path.toLowerCase().endsWith('.xml') && !metsFiles.includes(target.path)) ermsCandidates.add(target.path);
+    }
+  }
+  for (const file of [...ermsCandidates].sort()) {
+    if (pkg.entry(file)?.type !== 'file') continue;
+    const doc = await readSafely(pkg, file);
+    if (doc && ermsFlavour(doc)) facts.cases.push(...parseErms(doc));
+  }
+  return facts;
+}
+
+async function readSafely(pkg: PackageView, file: string): Promise<Document | undefined> {
+  try {
+    return parseSafeBytes(await readXmlSafely(await pkg.open(file), { name: file }), file);
+  } catch (e) {
+    if (e instanceof IngestError) return undefined;
+    throw e;
+  }
+}
