@@ -10,20 +10,24 @@ import { StorageError } from '../errors.ts';
 import { parseAipMets } from '../aip/mets.ts';
 import { AIP_METS, type AipVersionInput, type NewAipInput } from '../aip/model.ts';
 import { writeAipVersion } from '../aip/writer.ts';
-import type { Inventory } from '../ocfl/inventory.ts';
+import { type Inventory, versionNumber } from '../ocfl/inventory.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
 import { ObjectReader } from '../ocfl/reader.ts';
-import { ObjectTransaction, rollbackVersion } from '../ocfl/transaction.ts';
+import { ObjectTransaction } from '../ocfl/transaction.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from '../replication/copy.ts';
+import { previousRootOf, replicateVersion, revertEverywhere, settleInterruptedVersion, type ReplicaSet } from '../replication/replicas.ts';
 import { verifyDetached } from '../signing/cms.ts';
 import { KeyStore, type CertificateInfo } from '../signing/keystore.ts';
 import type { TrustedCertificate } from '../signing/signer.ts';
 import { verifyObject, type ObjectVerification } from '../verify/object.ts';
-import { type ArchiveConfig, readConfig, validateConfig } from './config.ts';
+import { type ArchiveConfig, type Policy, type StoreConfig, readConfig, validateConfig } from './config.ts';
 import { FileJournal } from './journal.ts';
 import { AUDIT_PREFIX, CERTIFICATES_PREFIX, archivePaths, type ArchivePaths } from './layout.ts';
 import { WriteLock } from './lock.ts';
 import { assertStorageRoot, initStorageRoot } from './storage-root.ts';
-import { openStore } from './stores.ts';
+import { createStoreLocation, describeStore, openStore } from './stores.ts';
+import { copyObject, hashStored } from '../replication/copy.ts';
+import { setLegalHold, type HeldStore } from '../replication/legal-hold.ts';
 import { STORAGE_FORMAT_DOC } from './format-doc.ts';
 
 export interface Progress {
@@ -33,6 +37,8 @@ export interface Progress {
 export interface OpenOptions {
   /** Tables of later packages (records, search) that live in the catalog and are rebuilt with it. */
   catalogExtensions?: readonly CatalogExtension[];
+  /** How writes to a store that is down are retried before the version is given up (default: 6 attempts from 0.5 s). */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -41,6 +47,8 @@ export interface OpenOptions {
  * a signed checkpoint.
  */
 export class Archive {
+  /** The primary store: reads come from here and writes start here. */
+  readonly store: BlobStore;
   readonly reader: ObjectReader;
   readonly audit: AuditLog;
   private readonly lock: WriteLock;
@@ -48,12 +56,16 @@ export class Archive {
 
   private constructor(
     readonly paths: ArchivePaths,
-    readonly config: ArchiveConfig,
-    readonly store: BlobStore,
+    private configValue: ArchiveConfig,
+    /** Every configured store, in config order; the first is `store`. */
+    private readonly allStores: BlobStore[],
     readonly keys: KeyStore,
     private catalogHandle: Catalog,
     private readonly extensions: readonly CatalogExtension[],
+    private readonly retry: RetryPolicy,
   ) {
+    const store = allStores[0]!;
+    this.store = store;
     this.reader = new ObjectReader(store);
     this.audit = new AuditLog(store, { prefix: AUDIT_PREFIX });
     this.lock = new WriteLock(paths.lock);
@@ -62,6 +74,24 @@ export class Archive {
 
   get catalog(): Catalog {
     return this.catalogHandle;
+  }
+
+  get config(): ArchiveConfig {
+    return this.configValue;
+  }
+
+  /** Every configured store, the primary first. */
+  get stores(): readonly BlobStore[] {
+    return this.allStores;
+  }
+
+  /** The stores every AIP must be on: the first `policy.copies` of them. */
+  get requiredStores(): readonly BlobStore[] {
+    return this.allStores.slice(0, this.configValue.policy.copies);
+  }
+
+  get replicaSet(): ReplicaSet {
+    return { primary: this.store, replicas: this.requiredStores.slice(1), retry: this.retry };
   }
 
   /** Creates an archive on the embedded default: a local folder store and SQLite, with a self-signed key. */
@@ -107,13 +137,23 @@ export class Archive {
     const paths = archivePaths(dir);
     if (!fs.existsSync(paths.dir)) throw new StorageError('S-004', `${paths.dir} does not exist`, { path: paths.dir });
     const config = readConfig(paths.dir);
-    const store = await openStore(config.stores[0]!, paths.dir);
-    await store.check();
-    await assertStorageRoot(store);
+    const stores: BlobStore[] = [];
+    try {
+      // Every store is checked at start: one that is down or not as configured (an S3 bucket that is
+      // not really locked, S-021) stops the archive here rather than at the first write.
+      for (const sc of config.stores) stores.push(await openStore(sc, paths.dir));
+      for (const s of stores) {
+        await s.check();
+        await assertStorageRoot(s);
+      }
+    } catch (e) {
+      for (const s of stores) await s.close().catch(() => undefined);
+      throw e;
+    }
     const keys = await KeyStore.open(paths.keys);
     const extensions = options.catalogExtensions ?? [];
     const { catalog, fresh } = Catalog.open(paths.catalog, extensions);
-    const archive = new Archive(paths, config, store, keys, catalog, extensions);
+    const archive = new Archive(paths, config, stores, keys, catalog, extensions, options.retry ?? DEFAULT_RETRY);
     await archive.recover();
     if (fresh) await archive.rebuildCatalog();
     return archive;
@@ -121,7 +161,7 @@ export class Archive {
 
   async close(): Promise<void> {
     this.catalogHandle.close();
-    await this.store.close();
+    for (const s of this.allStores) await s.close();
   }
 
   /** Undoes versions that a crashed process left half-written, and refreshes their catalog rows. */
@@ -131,7 +171,7 @@ export class Archive {
     await this.lock.run(async () => {
       for (const { token, entry } of this.journal.pending()) {
         if (entry) {
-          const outcome = await rollbackVersion(this.store, entry.objectRoot, entry.version);
+          const outcome = await settleInterruptedVersion(this.replicaSet, entry.objectRoot, entry.version);
           const inv = await this.reader.inventoryAt(entry.objectRoot);
           if (inv) await this.catalogHandle.put(await indexAip(this.reader, inv), (p) => this.reader.readSmall(inv, p));
           else this.catalogHandle.remove(entry.objectId);
@@ -182,6 +222,7 @@ export class Archive {
   ): Promise<Inventory> {
     const signer = this.keys.signer();
     const root = objectRootFor(id);
+    const version = previous ? versionNumber(previous.head) + 1 : 1;
     const tx = await ObjectTransaction.begin(this.store, id, root, previous, this.journal, async (contentPath) => {
       const st = await this.store.stat(`${root}/${contentPath}`);
       if (!st) throw new StorageError('S-001', `${id}: content file ${contentPath} is missing`, { aip: id, path: contentPath });
@@ -193,6 +234,20 @@ export class Archive {
       inv = await tx.commit({ message: input.message, user: input.user, created: now }, signer);
     } catch (e) {
       await tx.abort().catch(() => undefined);
+      throw e;
+    }
+    // Archived only once every required store holds the version and gave it back (read back, re-hashed).
+    try {
+      await replicateVersion(this.replicaSet, root, inv);
+    } catch (e) {
+      // Not archived: the version leaves every store. If a store cannot be reached for that, the journal
+      // entry stays and the next start finishes the job (settleInterruptedVersion).
+      try {
+        await revertEverywhere(this.replicaSet, root, version, await previousRootOf(this.store, root, version));
+        await tx.end();
+      } catch {
+        // the next start's recovery reports it; the caller needs the write's own failure
+      }
       throw e;
     }
     // The journal entry outlives the commit until the catalog row and the audit entry exist: a crash
@@ -281,12 +336,71 @@ export class Archive {
     });
   }
 
+  // ---- stores and policy -------------------------------------------------------------------------
+
+  /**
+   * Adds a store at the end of the list, so the primary stays first. With `create` its folder or bucket
+   * is made first (an S3 bucket with Object Lock and default retention when the config names one). It
+   * becomes an OCFL storage root holding the archive's certificates; once the policy counts it
+   * (`setPolicy({ copies })`) `bevara audit --repair` fills it with a copy of every AIP.
+   */
+  async addStore(config: StoreConfig, options: { create?: boolean } = {}): Promise<void> {
+    await this.lock.run(async () => {
+      const next = validateConfig({ ...this.configValue, stores: [...this.configValue.stores, config] }, this.paths.config);
+      const added = next.stores[next.stores.length - 1]!;
+      if (options.create) await createStoreLocation(added, this.paths.dir);
+      const store = await openStore(added, this.paths.dir);
+      try {
+        await store.check();
+        await initStorageRoot(store, next, STORAGE_FORMAT_DOC);
+        for await (const key of this.store.list(CERTIFICATES_PREFIX)) {
+          const expected = await hashStored(this.store, key);
+          if (expected) await copyObject(this.store, store, key, expected);
+        }
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+      writeJsonDurably(this.paths.config, next);
+      this.configValue = next;
+      this.allStores.push(store);
+      await this.record({ type: 'config.store-added', subject: added.name, data: describeStore(added) });
+    });
+  }
+
+  /** Changes the copies and audit policy; the new policy is checked against the stores (S-006). */
+  async setPolicy(change: Partial<Policy>): Promise<Policy> {
+    return this.lock.run(async () => {
+      const previous = this.configValue.policy;
+      const next = validateConfig({ ...this.configValue, policy: { ...previous, ...change } }, this.paths.config);
+      writeJsonDurably(this.paths.config, next);
+      this.configValue = next;
+      await this.record({ type: 'config.policy-changed', data: { previous, policy: next.policy } });
+      return next.policy;
+    });
+  }
+
+  /** Sets or lifts a legal hold on every object of an AIP in every required S3 store with Object Lock. */
+  async setLegalHold(id: string, on: boolean, actor?: string): Promise<HeldStore[]> {
+    return this.lock.run(async () => {
+      const root = objectRootFor(id);
+      if (!(await this.reader.inventory(id))) throw new StorageError('S-001', `no AIP ${id}`, { aip: id });
+      const held: HeldStore[] = [];
+      for (const [i, sc] of this.configValue.stores.entries()) {
+        if (i >= this.configValue.policy.copies || sc.type !== 's3' || !sc.objectLock) continue;
+        held.push(await setLegalHold(sc, this.allStores[i]!, root, on));
+      }
+      await this.record({ type: on ? 'aip.legal-hold-set' : 'aip.legal-hold-lifted', subject: id, ...(actor ? { actor } : {}), data: { stores: held.map((h) => h.store) } });
+      return held;
+    });
+  }
+
   // ---- keys -----------------------------------------------------------------------------------
 
   async initKeys(options: { subject?: string; days?: number } = {}): Promise<CertificateInfo> {
     return this.lock.run(async () => {
       const cert = await this.keys.init(options);
-      await publishCertificate(this.store, cert);
+      for (const s of this.allStores) await publishCertificate(s, cert);
       await this.record({ type: 'keys.created', data: { fingerprint: cert.fingerprint, subject: cert.subject } });
       return cert;
     });
@@ -295,7 +409,7 @@ export class Archive {
   async importKeys(file: string, password?: string): Promise<CertificateInfo> {
     return this.lock.run(async () => {
       const cert = await this.keys.import(file, password);
-      await publishCertificate(this.store, cert);
+      for (const s of this.allStores) await publishCertificate(s, cert);
       await this.record({ type: 'keys.imported', data: { fingerprint: cert.fingerprint, subject: cert.subject } });
       return cert;
     });

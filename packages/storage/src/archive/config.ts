@@ -25,7 +25,23 @@ export interface ArchiveConfig {
   archiveId: string;
   created: string;
   stores: StoreConfig[];
-  policy: { copies: number };
+  policy: Policy;
+}
+
+/**
+ * How many stores hold every AIP (the first `copies` stores in `stores`, the primary first) and how
+ * often every copy is re-hashed. Stores past `copies` are configured but not written.
+ */
+export interface Policy {
+  copies: number;
+  audit?: AuditPolicy;
+}
+
+export interface AuditPolicy {
+  /** Every copy is audited at least once in this many days (default 90). */
+  cycleDays: number;
+  /** Read rate limit for audits, bytes per second; none when absent. */
+  bytesPerSecond?: number;
 }
 
 export const CONFIG_FILE = 'bevara.json';
@@ -91,7 +107,24 @@ export function validateConfig(raw: unknown, where: string): ArchiveConfig {
   const policy = raw.policy;
   if (!isRecord(policy) || !Number.isInteger(policy.copies) || (policy.copies as number) < 1) fail('"policy.copies" must be a whole number, at least 1');
   if ((policy as { copies: number }).copies > stores.length) fail(`"policy.copies" (${(policy as { copies: number }).copies}) exceeds the number of stores (${stores.length})`);
-  return { format: 'bevara-archive/1', archiveId: raw.archiveId as string, created: raw.created as string, stores, policy: { copies: (policy as { copies: number }).copies } };
+  const audit = validateAuditPolicy((policy as Record<string, unknown>).audit, fail);
+  return {
+    format: 'bevara-archive/1',
+    archiveId: raw.archiveId as string,
+    created: raw.created as string,
+    stores,
+    policy: { copies: (policy as { copies: number }).copies, ...(audit ? { audit } : {}) },
+  };
+}
+
+function validateAuditPolicy(raw: unknown, fail: (msg: string) => never): AuditPolicy | undefined {
+  if (raw === undefined) return undefined;
+  if (!isRecord(raw)) return fail('"policy.audit" must be an object');
+  if (!Number.isInteger(raw.cycleDays) || (raw.cycleDays as number) < 1) fail('"policy.audit.cycleDays" must be a whole number of days, at least 1');
+  if (raw.bytesPerSecond !== undefined && (!Number.isInteger(raw.bytesPerSecond) || (raw.bytesPerSecond as number) < 1024)) {
+    fail('"policy.audit.bytesPerSecond" must be a whole number, at least 1024');
+  }
+  return { cycleDays: raw.cycleDays as number, ...(raw.bytesPerSecond !== undefined ? { bytesPerSecond: raw.bytesPerSecond as number } : {}) };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
