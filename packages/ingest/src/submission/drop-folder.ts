@@ -1,0 +1,126 @@
+/**
+ * The drop folder, for systems that can only export files.
+ *
+ * A package (a zip or tar file, or a package folder) in DIR counts as complete when
+ *   - a file `NAME.ready` appears beside it (write NAME in place, then create NAME.ready), or
+ *   - it was renamed into DIR (write elsewhere or under a name starting with "." or ending in ".part"/".tmp",
+ *     then rename): an entry is taken once it is unchanged between two scans.
+ * A complete package is moved to `DIR/.processing/`, ingested, and moved to `DIR/done/` or `DIR/rejected/` with
+ * `NAME.receipt.xml`, `NAME.receipt.xml.p7s`, `NAME.receipt.json`, `NAME.receipt.json.p7s` and `NAME.report.json`
+ * beside it. After a restart, packages still in `.processing/` are ingested again; ingest is idempotent by
+ * (OBJID, SHA-256), so a package is neither lost nor archived twice.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { IngestError } from '../errors.ts';
+import { writeDurably } from '../pipeline/ledger.ts';
+import type { IngestResult } from '../pipeline/types.ts';
+import type { Submitter } from './agreements.ts';
+
+export interface DropFolderOptions {
+  submitter: Submitter;
+  ingest: (file: string, submitter: Submitter) => Promise<IngestResult>;
+  /** How often the folder is scanned; default 2 s. */
+  intervalMs?: number;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface DropOutcome {
+  name: string;
+  outcome: 'archived' | 'rejected' | 'failed';
+  submissionId?: string;
+}
+
+const PROCESSING = '.processing';
+
+export class DropFolder {
+  private seen = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private scanning: Promise<DropOutcome[]> | undefined;
+
+  constructor(readonly dir: string, private readonly options: DropFolderOptions) {
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new IngestError('I-025', `drop folder ${dir} is not a folder`, { path: dir });
+    for (const sub of ['done', 'rejected', PROCESSING]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  }
+
+  start(): void {
+    const tick = () => {
+      void this.scan().finally(() => { if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs ?? 2000); });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.scanning;
+  }
+
+  /** One pass: first what a previous run left in .processing, then every complete package. */
+  scan(): Promise<DropOutcome[]> {
+    this.scanning ??= this.scanOnce().finally(() => { this.scanning = undefined; });
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<DropOutcome[]> {
+    const out: DropOutcome[] = [];
+    for (const name of fs.readdirSync(path.join(this.dir, PROCESSING)).sort()) out.push(await this.process(name));
+    const names = fs.readdirSync(this.dir).sort();
+    const present = new Set(names);
+    const current = new Map<string, string>();
+    for (const name of names) {
+      if (name.startsWith('.') || name === 'done' || name === 'rejected' || /\.(part|tmp|ready)$/i.test(name)) continue;
+      const ready = present.has(`${name}.ready`);
+      const sig = signature(path.join(this.dir, name));
+      if (sig === undefined) continue;
+      current.set(name, sig);
+      if (!ready && this.seen.get(name) !== sig) continue; // not yet known to be complete
+      fs.renameSync(path.join(this.dir, name), path.join(this.dir, PROCESSING, name));
+      if (ready) fs.rmSync(path.join(this.dir, `${name}.ready`), { force: true });
+      current.delete(name);
+      out.push(await this.process(name));
+    }
+    this.seen = current;
+    return out;
+  }
+
+  private async process(name: string): Promise<DropOutcome> {
+    const file = path.join(this.dir, PROCESSING, name);
+    let result: IngestResult;
+    try {
+      result = await this.options.ingest(file, this.options.submitter);
+    } catch (e) {
+      // A system failure (store down) leaves the package in .processing for the next scan.
+      this.options.log?.({ level: 'error', msg: 'drop folder ingest failed', package: name, err: String((e as Error)?.stack ?? e) });
+      return { name, outcome: 'failed' };
+    }
+    const target = path.join(this.dir, result.outcome === 'archived' ? 'done' : 'rejected');
+    writeDurably(path.join(target, `${name}.receipt.xml`), result.receipt.xml);
+    writeDurably(path.join(target, `${name}.receipt.xml.p7s`), result.receipt.xmlSignature);
+    writeDurably(path.join(target, `${name}.receipt.json`), result.receipt.json);
+    writeDurably(path.join(target, `${name}.receipt.json.p7s`), result.receipt.jsonSignature);
+    writeDurably(path.join(target, `${name}.report.json`), JSON.stringify(result.report, null, 2) + '\n');
+    const dest = path.join(target, name);
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.renameSync(file, dest);
+    return { name, outcome: result.outcome, submissionId: result.submissionId };
+  }
+}
+
+/** Size and modification times of an entry (recursively for a folder); undefined when it vanished. */
+function signature(p: string): string | undefined {
+  try {
+    const st = fs.lstatSync(p);
+    if (st.isSymbolicLink()) return undefined;
+    if (!st.isDirectory()) return `${st.size}:${st.mtimeMs}`;
+    const parts: string[] = [];
+    for (const e of fs.readdirSync(p, { recursive: true, withFileTypes: true })) {
+      const q = path.join(e.parentPath, e.name);
+      const s = fs.lstatSync(q);
+      parts.push(`${path.relative(p, q)}:${s.size}:${s.mtimeMs}`);
+    }
+    return parts.sort().join('|');
+  } catch {
+    return undefined;
+  }
+}
