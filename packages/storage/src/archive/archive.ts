@@ -336,6 +336,11 @@ export class Archive {
     });
   }
 
+  /** Runs `fn` under the write lock: a repair must not race a writer of the same object. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(fn);
+  }
+
   // ---- stores and policy -------------------------------------------------------------------------
 
   /**

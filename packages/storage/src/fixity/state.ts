@@ -1,0 +1,102 @@
+/**
+ * What the fixity audit remembers between runs, in `audit-state.json` in the archive folder: the run
+ * in progress (so a killed audit resumes where it stopped), when each store was last audited in full
+ * (the cycle), and running totals for the metrics. It is working state, not truth: deleting it only
+ * makes the next audit start from the beginning.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { StorageError } from '../errors.ts';
+
+export const AUDIT_STATE_FILE = 'audit-state.json';
+
+export interface CopyFinding {
+  aip: string;
+  store: string;
+  code: string;
+  message: string;
+  path?: string;
+}
+
+export interface StoreReport {
+  store: string;
+  /** Copies looked at (one per AIP). */
+  copies: number;
+  good: number;
+  /** Copies found bad or missing (before any repair). */
+  failed: number;
+  repaired: number;
+  bytes: number;
+  findings: CopyFinding[];
+}
+
+export interface AuditRun {
+  id: string;
+  started: string;
+  stores: string[];
+  repair: boolean;
+  /** The last object root completed; objects are audited in sorted order. */
+  cursor: string | null;
+  reports: Record<string, StoreReport>;
+  /** AIPs with no good copy left. */
+  unrepaired: string[];
+  /** AIPs audited so far, by how many good copies they have after the audit (and repairs). */
+  byGoodCopies: Record<string, number>;
+}
+
+export interface AuditState {
+  format: 'bevara-audit-state/1';
+  run: AuditRun | null;
+  stores: Record<string, { lastComplete: string }>;
+  totals: { runs: number; copiesChecked: number; failures: number; repairs: number };
+  last: { finished: string; unrepaired: string[]; byGoodCopies: Record<string, number> } | null;
+}
+
+const EMPTY: AuditState = {
+  format: 'bevara-audit-state/1',
+  run: null,
+  stores: {},
+  totals: { runs: 0, copiesChecked: 0, failures: 0, repairs: 0 },
+  last: null,
+};
+
+export function readAuditState(archiveDir: string): AuditState {
+  const file = path.join(archiveDir, AUDIT_STATE_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(EMPTY);
+    throw new StorageError('S-006', `cannot read ${file}: ${(e as Error).message}`, { path: file }, { cause: e });
+  }
+  try {
+    const parsed = JSON.parse(text) as AuditState;
+    if (parsed.format !== EMPTY.format) throw new Error(`unknown format ${String(parsed.format)}`);
+    return parsed;
+  } catch (e) {
+    throw new StorageError('S-006', `${file} is not a Bevara audit state (${(e as Error).message}); delete it to start the next audit afresh`, { path: file });
+  }
+}
+
+/** Written to a temporary file, synced and renamed: a crash leaves the old state or the new one. */
+export function writeAuditState(archiveDir: string, state: AuditState): void {
+  const file = path.join(archiveDir, AUDIT_STATE_FILE);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, JSON.stringify(state) + '\n');
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** Stores whose last complete audit is older than the cycle (or that were never audited). */
+export function storesDue(state: AuditState, stores: readonly string[], cycleDays: number, now = new Date()): string[] {
+  const limit = now.getTime() - cycleDays * 86_400_000;
+  return stores.filter((s) => {
+    const last = state.stores[s]?.lastComplete;
+    return !last || Date.parse(last) < limit;
+  });
+}
