@@ -1,0 +1,77 @@
+/**
+ * The command-line contract of issue 3, run as a user runs it: how commands find their archive, help
+ * and version, --json output, and exit statuses (0 all well, 2 usage or system error) with errors as
+ * one JSON object {"code","message"} on stderr.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bevara, bevaraIn, jsonError, jsonLines } from '../support/cli.ts';
+import { tempDir } from './support/archive.ts';
+
+describe.concurrent('bevara command-line contract', () => {
+  let dir: string;
+  let archiveDir: string;
+
+  beforeAll(async () => {
+    dir = tempDir('cli');
+    archiveDir = path.join(dir, 'archive');
+    // init takes the folder from BEVARA_ARCHIVE when no DIR is given
+    const init = await bevara(['init', '--json'], { env: { BEVARA_ARCHIVE: archiveDir } });
+    expect(init.code, init.stderr).toBe(0);
+    expect(jsonLines(init.stdout)).toEqual([{ archive: archiveDir, archiveId: expect.stringMatching(/^urn:uuid:/), certificate: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('--help lists every verb and ends with the exit statuses; --version prints the version', async () => {
+    const [help, version] = await Promise.all([bevara(['--help']), bevara(['--version'])]);
+    expect(help.code).toBe(0);
+    for (const verb of ['init', 'keys', 'list', 'show', 'verify', 'log', 'catalog']) expect(help.stdout).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
+    expect(help.stdout).toContain('EXIT STATUS');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('finds the archive by --archive and by BEVARA_ARCHIVE, --archive winning', async () => {
+    const [byOption, byEnv, both] = await Promise.all([
+      bevaraIn(archiveDir, ['verify', '--json']),
+      bevara(['log', 'verify', '--json'], { env: { BEVARA_ARCHIVE: archiveDir } }),
+      bevaraIn(archiveDir, ['list', '--json'], { env: { BEVARA_ARCHIVE: path.join(dir, 'nowhere') } }),
+    ]);
+    expect(byOption).toMatchObject({ code: 0, stdout: '' }); // no AIPs yet: no lines
+    expect(byEnv.code, byEnv.stderr).toBe(0);
+    expect(jsonLines(byEnv.stdout)).toEqual([expect.objectContaining({ ok: true, entries: 2, problems: [] })]);
+    expect(both).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('exits 2 with C-002 when no archive is given', async () => {
+    const r = await bevara(['list', '--json']);
+    expect(r.code).toBe(2);
+    expect(jsonError(r)).toEqual({ code: 'C-002', message: expect.stringContaining('BEVARA_ARCHIVE') });
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 with S-001 for an AIP that does not exist, as JSON and as text', async () => {
+    const [json, text] = await Promise.all([
+      bevaraIn(archiveDir, ['show', 'urn:uuid:00000000-0000-0000-0000-000000000000', '--json']),
+      bevaraIn(archiveDir, ['show', 'urn:uuid:00000000-0000-0000-0000-000000000000']),
+    ]);
+    expect(json.code).toBe(2);
+    expect(jsonError(json)).toEqual({ code: 'S-001', message: expect.stringContaining('urn:uuid:00000000') });
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/^bevara: .*\[S-001\]$/m);
+  });
+
+  it.each([
+    ['an unknown command', ['frobnicate']],
+    ['a missing argument', ['show']],
+    ['an unknown option', ['list', '--colour']],
+    ['a bad option value', ['keys', 'init', '--days', 'soon']],
+    ['a missing option value', ['keys', 'import', 'key.p12', '--password-env']],
+  ])('exits 2 on usage errors: %s', async (_, args) => {
+    const r = await bevaraIn(archiveDir, args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/error/i);
+  });
+});
