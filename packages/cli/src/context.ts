@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ermsCatalog } from '@bevara/ingest';
 import { Archive, BevaraError } from '@bevara/storage';
 import type { Io } from './output/io.ts';
 import type { Exit } from './main.ts';
@@ -20,7 +21,8 @@ export function makeContext(io: Io, archiveOption: string | undefined): Context 
   return {
     io,
     archiveDir,
-    openArchive: () => Archive.open(archiveDir()),
+    // Every command opens the archive with the ERMS tables, so any rebuild restores them too.
+    openArchive: () => Archive.open(archiveDir(), { catalogExtensions: [ermsCatalog] }),
   };
 }
 

@@ -1,9 +1,11 @@
+import { INGEST_ERRORS } from '@bevara/ingest';
 import { STORAGE_ERRORS, type ErrorSpec } from '@bevara/storage';
 import { CLI_ERRORS } from './errors.ts';
 
 /** Every package's error table, gathered for exit codes and docs/errors.md. */
 export const ERROR_TABLES: Record<string, Readonly<Record<string, ErrorSpec>>> = {
   storage: STORAGE_ERRORS,
+  ingest: INGEST_ERRORS,
   cli: CLI_ERRORS,
 };
 

@@ -8,6 +8,12 @@ import { register as registerList } from './commands/list.ts';
 import { register as registerLog } from './commands/log.ts';
 import { register as registerShow } from './commands/show.ts';
 import { register as registerVerify } from './commands/verify.ts';
+import { register as registerValidate } from './commands/validate.ts';
+import { register as registerIngest } from './commands/ingest.ts';
+import { register as registerAgreements } from './commands/agreements.ts';
+import { register as registerTokens } from './commands/tokens.ts';
+import { register as registerServe } from './commands/serve.ts';
+import { register as registerWatch } from './commands/watch.ts';
 import { makeContext, type Context } from './context.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import { jsonLine, processIo } from './output/io.ts';
@@ -41,7 +47,7 @@ export async function main(argv: string[]): Promise<Exit> {
     const ctx = makeContext(io, command.optsWithGlobals().archive as string | undefined);
     exit = await action(ctx, ...args.slice(0, -1));
   };
-  for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog, registerDemo]) {
+  for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog, registerDemo, registerValidate, registerIngest, registerAgreements, registerTokens, registerServe, registerWatch]) {
     registerVerb(program, run);
   }
   try {

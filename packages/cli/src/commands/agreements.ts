@@ -1,0 +1,39 @@
+import { SubmissionRegistry } from '@bevara/ingest';
+import type { Register } from '../main.ts';
+import { withArchive } from '../context.ts';
+import { jsonLine } from '../output/io.ts';
+
+export const register: Register = (program, run) => {
+  const cmd = program.command('agreements').description('submission agreements (leveransöverenskommelser)');
+  cmd
+    .command('add')
+    .argument('<id>', 'agreement id (letters, digits, ".", "_", "-")')
+    .requiredOption('--name <name>', 'human-readable name')
+    .option('--strict-formats', 'reject packages with files outside the format policy (default: warn)')
+    .option('--allow-updates', 'archive the same OBJID with other content as a new AIP version (default: refuse, I-016)')
+    .option('--json', 'print the agreement as one JSON object')
+    .addHelpText('after', '\nEXIT STATUS\n  0 added, 2 usage or system error (I-024 exists already)')
+    .action(
+      run(async (ctx, id: string, opts: { name: string; strictFormats?: boolean; allowUpdates?: boolean }) =>
+        withArchive(ctx, async (archive) => {
+          const a = await SubmissionRegistry.open(archive).addAgreement({ id, name: opts.name, strictFormats: !!opts.strictFormats, allowUpdates: !!opts.allowUpdates }, process.env.USER ?? 'cli');
+          ctx.io.out(ctx.io.json ? jsonLine(a) : `added agreement ${a.id}`);
+          return 0;
+        }),
+      ),
+    );
+  cmd
+    .command('list')
+    .option('--json', 'one JSON object per agreement per line')
+    .addHelpText('after', '\nEXIT STATUS\n  0 listed, 2 usage or system error')
+    .action(
+      run(async (ctx) =>
+        withArchive(ctx, async (archive) => {
+          for (const a of SubmissionRegistry.open(archive).agreements()) {
+            ctx.io.out(ctx.io.json ? jsonLine(a) : `${a.id}\t${a.name}${a.strictFormats ? '\tstrict-formats' : ''}${a.allowUpdates ? '\tallow-updates' : ''}`);
+          }
+          return 0;
+        }),
+      ),
+    );
+};

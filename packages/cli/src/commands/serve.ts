@@ -1,0 +1,45 @@
+import http from 'node:http';
+import { DEFAULT_AGREEMENT, DEFAULT_SUBMISSION_LIMITS, DropFolder, SubmissionService } from '@bevara/ingest';
+import { BevaraError } from '@bevara/storage';
+import type { Register } from '../main.ts';
+import { withArchive } from '../context.ts';
+import { createApp } from '../serve/app.ts';
+
+export const register: Register = (program, run) => {
+  program
+    .command('serve')
+    .description('serve the submission API (and take packages from a drop folder)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--max-bytes <n>', 'largest upload accepted', String(DEFAULT_SUBMISSION_LIMITS.maxBytes))
+    .option('--idle-timeout <ms>', 'longest pause in an upload', String(DEFAULT_SUBMISSION_LIMITS.idleTimeoutMs))
+    .option('--concurrency <n>', 'uploads and ingests at once', String(DEFAULT_SUBMISSION_LIMITS.concurrency))
+    .option('--drop <dir>', 'also take packages from this drop folder (see bevara watch --help)')
+    .addHelpText('after', '\nEXIT STATUS\n  0 stopped by SIGINT/SIGTERM, 2 usage or system error')
+    .action(
+      run(async (ctx, opts: { host: string; port: string; maxBytes: string; idleTimeout: string; concurrency: string; drop?: string }) =>
+        withArchive(ctx, async (archive) => {
+          const num = (v: string, name: string) => {
+            const n = Number(v);
+            if (!Number.isInteger(n) || n < 0) throw new BevaraError('C-001', `--${name} must be a non-negative integer`);
+            return n;
+          };
+          const log = (entry: Record<string, unknown>) => ctx.io.err(JSON.stringify({ time: new Date().toISOString(), ...entry }));
+          const service = new SubmissionService(archive, { maxBytes: num(opts.maxBytes, 'max-bytes'), idleTimeoutMs: num(opts.idleTimeout, 'idle-timeout'), concurrency: Math.max(1, num(opts.concurrency, 'concurrency')) }, log);
+          service.resume();
+          const drop = opts.drop ? new DropFolder(opts.drop, { submitter: { name: 'drop-folder', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => service.ingestFile(f, s), log }) : undefined;
+          const server = http.createServer(createApp({ submissions: service, log }).callback());
+          server.requestTimeout = 0; // uploads may be large; the spooler enforces an idle timeout instead
+          await new Promise<void>((resolve, reject) => server.once('error', reject).listen(num(opts.port, 'port'), opts.host, resolve));
+          const addr = server.address();
+          log({ level: 'info', msg: 'listening', address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
+          drop?.start();
+          await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await drop?.stop();
+          await service.idle();
+          return 0;
+        }),
+      ),
+    );
+};

@@ -1,0 +1,27 @@
+import { SubmissionRegistry } from '@bevara/ingest';
+import type { Register } from '../main.ts';
+import { withArchive } from '../context.ts';
+import { jsonLine } from '../output/io.ts';
+
+export const register: Register = (program, run) => {
+  const cmd = program.command('tokens').description('bearer tokens for the submission API (stored hashed)');
+  cmd
+    .command('create')
+    .requiredOption('--submitter <name>', 'the business system or person the token stands for')
+    .option('--agreement <id>', 'submission agreement the token submits under', 'default')
+    .option('--webhook <url>', 'called (POST, JSON) with the outcome of each submission')
+    .option('--json', 'print {"token","id","submitter","agreement"}')
+    .addHelpText('after', '\nThe token is printed once; only its SHA-256 is kept.\n\nEXIT STATUS\n  0 created, 2 usage or system error (I-017 unknown agreement)')
+    .action(
+      run(async (ctx, opts: { submitter: string; agreement: string; webhook?: string }) =>
+        withArchive(ctx, async (archive) => {
+          const { token, record } = await SubmissionRegistry.open(archive).createToken(
+            { submitter: opts.submitter, agreement: opts.agreement, ...(opts.webhook ? { webhook: opts.webhook } : {}) },
+            process.env.USER ?? 'cli',
+          );
+          ctx.io.out(ctx.io.json ? jsonLine({ token, id: record.id, submitter: record.submitter, agreement: record.agreement }) : token);
+          return 0;
+        }),
+      ),
+    );
+};

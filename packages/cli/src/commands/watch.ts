@@ -1,0 +1,42 @@
+import { DEFAULT_AGREEMENT, DropFolder, SubmissionRegistry, SubmissionService } from '@bevara/ingest';
+import type { Register } from '../main.ts';
+import { withArchive } from '../context.ts';
+import { jsonLine } from '../output/io.ts';
+
+export const register: Register = (program, run) => {
+  program
+    .command('watch')
+    .argument('<dir>', 'the drop folder')
+    .description('ingest packages dropped into a folder; moved to done/ or rejected/ with receipt and report beside them')
+    .option('--agreement <id>', 'submission agreement', DEFAULT_AGREEMENT.id)
+    .option('--submitter <name>', 'who submits through this folder', 'drop-folder')
+    .option('--once', 'scan once and exit instead of watching')
+    .option('--json', 'one JSON object per package per line: {"name","outcome","submissionId"}')
+    .addHelpText('after', [
+      '',
+      'A package (zip, tar or folder) counts as complete when NAME.ready appears beside it, or when it was',
+      'renamed into the folder (it is then taken once unchanged between two scans). Write in place only under',
+      'a name starting with "." or ending in .part/.tmp. A restart neither loses nor repeats a package.',
+      '',
+      'EXIT STATUS',
+      '  0 stopped (or --once: every package archived), 1 --once: some package rejected, 2 usage or system error',
+    ].join('\n'))
+    .action(
+      run(async (ctx, dir: string, opts: { agreement: string; submitter: string; once?: boolean }) =>
+        withArchive(ctx, async (archive) => {
+          const service = new SubmissionService(archive);
+          const agreement = SubmissionRegistry.open(archive).agreement(opts.agreement);
+          const drop = new DropFolder(dir, { submitter: { name: opts.submitter, agreement }, ingest: (f, s) => service.ingestFile(f, s), log: (e) => ctx.io.err(JSON.stringify(e)) });
+          if (opts.once) {
+            const outcomes = await drop.scan();
+            for (const o of outcomes) ctx.io.out(ctx.io.json ? jsonLine(o) : `${o.outcome} ${o.name}`);
+            return outcomes.some((o) => o.outcome !== 'archived') ? 1 : 0;
+          }
+          drop.start();
+          await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+          await drop.stop();
+          return 0;
+        }),
+      ),
+    );
+};

@@ -1,0 +1,29 @@
+/**
+ * The one place the HTTP application is composed: the problem+json error middleware, /healthz, the OpenAPI
+ * document, and the routers the other packages export (ingest's submissions; access's when it exists).
+ */
+import Koa from 'koa';
+import { submissionRouter, type SubmissionService } from '@bevara/ingest';
+import { OPENAPI } from './openapi.ts';
+import { problemJson } from './problem.ts';
+
+export interface AppOptions {
+  submissions: SubmissionService;
+  log: (entry: Record<string, unknown>) => void;
+}
+
+export function createApp(options: AppOptions): Koa {
+  const app = new Koa();
+  app.use(problemJson(options.log));
+  app.use(async (ctx, next) => {
+    if (ctx.method === 'GET' && ctx.path === '/healthz') { ctx.body = { status: 'ok' }; return; }
+    if (ctx.method === 'GET' && ctx.path === '/api/v1/openapi.json') { ctx.body = OPENAPI; return; }
+    await next();
+  });
+  const submissions = submissionRouter(options.submissions);
+  app.use(submissions.routes());
+  app.use(submissions.allowedMethods());
+  // Errors are rendered by problemJson; koa's default handler would only log them twice.
+  app.silent = true;
+  return app;
+}
