@@ -14,6 +14,10 @@ import { register as registerAgreements } from './commands/agreements.ts';
 import { register as registerTokens } from './commands/tokens.ts';
 import { register as registerServe } from './commands/serve.ts';
 import { register as registerWatch } from './commands/watch.ts';
+import { register as registerStore } from './commands/store.ts';
+import { register as registerPolicy } from './commands/policy.ts';
+import { register as registerAudit } from './commands/audit.ts';
+import { register as registerExport } from './commands/export.ts';
 import { makeContext, type Context } from './context.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import { jsonLine, processIo } from './output/io.ts';
@@ -47,7 +51,7 @@ export async function main(argv: string[]): Promise<Exit> {
     const ctx = makeContext(io, command.optsWithGlobals().archive as string | undefined);
     exit = await action(ctx, ...args.slice(0, -1));
   };
-  for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog, registerDemo, registerValidate, registerIngest, registerAgreements, registerTokens, registerServe, registerWatch]) {
+  for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog, registerDemo, registerValidate, registerIngest, registerAgreements, registerTokens, registerServe, registerWatch, registerStore, registerPolicy, registerAudit, registerExport]) {
     registerVerb(program, run);
   }
   try {

@@ -28,6 +28,9 @@ import { assertStorageRoot, initStorageRoot } from './storage-root.ts';
 import { createStoreLocation, describeStore, openStore } from './stores.ts';
 import { copyObject, hashStored } from '../replication/copy.ts';
 import { setLegalHold, type HeldStore } from '../replication/legal-hold.ts';
+import { runAudit, type AuditOptions, type AuditReport } from '../fixity/audit.ts';
+import { readAuditState, storesDue } from '../fixity/state.ts';
+import { exportAips, type ExportResult } from '../export/export.ts';
 import { STORAGE_FORMAT_DOC } from './format-doc.ts';
 
 export interface Progress {
@@ -334,6 +337,22 @@ export class Archive {
       this.catalogHandle = Catalog.open(this.paths.catalog, this.extensions).catalog;
       return { aips: n };
     });
+  }
+
+  /** Re-hashes every copy of every AIP in the required stores; see fixity/audit.ts. */
+  auditCopies(options: AuditOptions = {}): Promise<AuditReport> {
+    return runAudit(this, options);
+  }
+
+  /** Required stores whose last complete audit is older than the policy's cycle (default 90 days). */
+  auditDue(now = new Date()): string[] {
+    const names = this.requiredStores.map((s) => s.name);
+    return storesDue(readAuditState(this.paths.dir), names, this.configValue.policy.audit?.cycleDays ?? 90, now);
+  }
+
+  /** Writes AIPs (all when `ids` is empty) as a plain OCFL storage root in a new folder; see export/export.ts. */
+  exportTo(dir: string, ids: readonly string[] = [], progress?: Progress): Promise<ExportResult> {
+    return exportAips(this, dir, ids, progress);
   }
 
   /** Runs `fn` under the write lock: a repair must not race a writer of the same object. */
