@@ -45,7 +45,8 @@ export async function spoolUpload(req: IncomingMessage, dir: string, name: strin
   let timer: NodeJS.Timeout | undefined;
   const idle = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => req.destroy(new IngestError('I-021', `no data for ${limits.idleTimeoutMs} ms`, {})), limits.idleTimeoutMs);
+    // Ending the spool (not the socket) lets the server still answer the client with a problem document.
+    timer = setTimeout(() => meter.destroy(new IngestError('I-021', `no data for ${limits.idleTimeoutMs} ms`, {})), limits.idleTimeoutMs);
   };
   req.on('data', idle);
   idle();
