@@ -13,6 +13,7 @@ import type { BlobStore } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
 import { ObjectReader } from '../ocfl/reader.ts';
 import { syncObject } from '../replication/object-copy.ts';
+import { SILENT, type Logger } from '../metrics/log.ts';
 import { verifyObject, type ObjectVerification } from '../verify/object.ts';
 import { readAuditState, writeAuditState, type AuditRun, type AuditState, type StoreReport } from './state.ts';
 
@@ -28,6 +29,8 @@ export interface AuditOptions {
   progress?: Progress;
   /** Called after each saved batch with the number of objects done (for progress and tests of resumption). */
   onBatch?: (done: number) => void;
+  /** Structured log lines for failures, repairs and AIPs with no good copy (metrics/log.ts). */
+  logger?: Logger;
 }
 
 export interface AuditReport {
@@ -80,6 +83,10 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
 
   const log = await archive.verifyLog();
   const logReport = { ok: log.ok, entries: log.entries, problems: log.problems.map((p) => `entry ${p.seq} ${p.kind}: ${p.message}`) };
+  const logger = options.logger ?? SILENT;
+  for (const r of reports0(run)) for (const f of r.findings) logger.log('warn', 'fixity check failed', { ...f });
+  for (const id of run.unrepaired) logger.log('error', 'no good copy of this AIP is left in any store', { aip: id });
+  if (!log.ok) logger.log('error', 'the audit log does not verify', { problems: logReport.problems });
   const finished = new Date().toISOString();
   for (const s of run.stores) state.stores[s] = { lastComplete: finished };
   state.totals.runs++;
@@ -100,6 +107,10 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
     },
   });
   return { run: run.id, resumed, stores: reports, log: logReport, unrepaired: run.unrepaired, ok };
+}
+
+function reports0(run: AuditRun): StoreReport[] {
+  return run.stores.map((s) => run.reports[s]!);
 }
 
 function newRun(stores: readonly BlobStore[], repair: boolean): AuditRun {
