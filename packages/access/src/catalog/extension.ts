@@ -1,0 +1,149 @@
+/**
+ * The access catalog: what the public can search and read, and what is needed to decide secrecy when
+ * asked. It reads the ERMS tables of ingest's catalog extension (so it is registered after it) by name,
+ * never ingest's code, plus the text of the records' documents and the archivist's decisions stored in
+ * the AIP. Nothing here says "public": each case and record keeps `public_from`, the day its last
+ * marking lapses ('0000-01-01' when it has none, 'never' when some marking never lapses on its own;
+ * 'never' sorts after every ISO date). A query compares it with today, so time passing needs no new
+ * version and no rebuild.
+ */
+import { createHash } from 'node:crypto';
+import type { CatalogExtension, IndexedAip } from '@bevara/storage';
+import { assessSecrecy, type Marking } from '../secrecy/assess.ts';
+import { defaultProvisions, type ProvisionTable } from '../secrecy/provisions.ts';
+import { extractText, MAX_TEXT_SOURCE_BYTES, textKindOf } from '../search/text.ts';
+import { DECISIONS_PATH, lastDecisions, parseDecisions, type SecrecyDecision } from './decisions.ts';
+import { caseIdFor, fileIdFor, recordIdFor } from './ids.ts';
+
+export type Db = Parameters<CatalogExtension['remove']>[0];
+
+export const ALWAYS_PUBLIC = '0000-01-01';
+export const NEVER = 'never';
+
+const DDL = `
+CREATE TABLE access_cases (
+  id TEXT PRIMARY KEY, aip_id TEXT NOT NULL, diarienummer TEXT NOT NULL, title TEXT, organisation TEXT,
+  opened_at TEXT, closed_at TEXT, public_from TEXT NOT NULL);
+CREATE INDEX access_cases_aip ON access_cases(aip_id);
+CREATE INDEX access_cases_dnr ON access_cases(diarienummer);
+CREATE TABLE access_records (
+  rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, aip_id TEXT NOT NULL, case_id TEXT NOT NULL,
+  object_id TEXT NOT NULL, diarienummer TEXT NOT NULL, title TEXT, record_type TEXT, date TEXT, year INTEGER,
+  organisation TEXT, public_from TEXT NOT NULL);
+CREATE INDEX access_records_aip ON access_records(aip_id);
+CREATE INDEX access_records_case ON access_records(case_id);
+CREATE INDEX access_records_public ON access_records(public_from);
+CREATE INDEX access_records_date ON access_records(date, rid);
+CREATE INDEX access_records_object ON access_records(object_id);
+CREATE TABLE access_markings (
+  rid INTEGER NOT NULL, aip_id TEXT NOT NULL, origin TEXT NOT NULL CHECK (origin IN ('record', 'case', 'decision')),
+  ground TEXT, pending_review INTEGER NOT NULL, until TEXT, reason TEXT NOT NULL);
+CREATE INDEX access_markings_rid ON access_markings(rid);
+CREATE INDEX access_markings_aip ON access_markings(aip_id);
+CREATE TABLE access_files (
+  id TEXT PRIMARY KEY, rid INTEGER NOT NULL, aip_id TEXT NOT NULL, position INTEGER NOT NULL, path TEXT NOT NULL,
+  name TEXT NOT NULL, mime_type TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL);
+CREATE INDEX access_files_rid ON access_files(rid);
+CREATE INDEX access_files_aip ON access_files(aip_id);
+CREATE VIRTUAL TABLE access_fts USING fts5(
+  title, diarienummer, body, tokenize = "unicode61 remove_diacritics 0", prefix = '2 3 4');
+`;
+
+interface ErmsCaseRow { id: number; diarienummer: string; title: string | null; organisation: string | null; opened_at: string | null; closed_at: string | null }
+interface ErmsRecordRow { id: number; case_id: number; object_id: string; title: string | null; record_type: string | null; date: string | null }
+interface ErmsSecrecyRow { case_id: number; record_id: number | null; provision: string | null }
+interface ErmsDocumentRow { record_id: number; path: string; name: string | null }
+
+/** The access extension over a provision table; its name carries the table's digest, so a new table rebuilds the catalog. */
+export function accessCatalog(table: ProvisionTable = defaultProvisions()): CatalogExtension {
+  const digest = createHash('sha256').update(JSON.stringify(table)).digest('hex').slice(0, 12);
+  return {
+    name: `access/1:${digest}`,
+    ddl: DDL,
+    index: (db, aip, read) => indexAip(db, aip, read, table),
+    remove(db, aipId) {
+      db.prepare('DELETE FROM access_fts WHERE rowid IN (SELECT rid FROM access_records WHERE aip_id = ?)').run(aipId);
+      for (const t of ['access_files', 'access_markings', 'access_records', 'access_cases']) db.prepare(`DELETE FROM ${t} WHERE aip_id = ?`).run(aipId);
+    },
+  };
+}
+
+async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Buffer>, table: ProvisionTable): Promise<void> {
+  const aipId = aip.summary.id;
+  const cases = db.prepare('SELECT id, diarienummer, title, organisation, opened_at, closed_at FROM erms_cases WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsCaseRow[];
+  if (cases.length === 0) return;
+  const records = db.prepare('SELECT id, case_id, object_id, title, record_type, date FROM erms_records WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsRecordRow[];
+  const secrecy = db.prepare('SELECT case_id, record_id, provision FROM erms_secrecy WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsSecrecyRow[];
+  const documents = db.prepare('SELECT record_id, path, name FROM erms_documents WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsDocumentRow[];
+  const stored = new Map(aip.files.map((f) => [f.path, f]));
+  const decided = stored.has(DECISIONS_PATH) ? lastDecisions(parseDecisions(await read(DECISIONS_PATH), `${aipId}/${DECISIONS_PATH}`)) : new Map<string, SecrecyDecision>();
+
+  const insCase = db.prepare('INSERT INTO access_cases(id, aip_id, diarienummer, title, organisation, opened_at, closed_at, public_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insRecord = db.prepare(
+    `INSERT INTO access_records(id, aip_id, case_id, object_id, diarienummer, title, record_type, date, year, organisation, public_from)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insMarking = db.prepare('INSERT INTO access_markings(rid, aip_id, origin, ground, pending_review, until, reason) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insFile = db.prepare('INSERT INTO access_files(id, rid, aip_id, position, path, name, mime_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insText = db.prepare('INSERT INTO access_fts(rowid, title, diarienummer, body) VALUES (?, ?, ?, ?)');
+
+  const caseById = new Map<number, { publicId: string; row: ErmsCaseRow; markings: Marking[] }>();
+  const usedCaseIds = new Set<string>();
+  for (const c of cases) {
+    const publicId = unique(usedCaseIds, (n) => caseIdFor(aipId, n === 0 ? c.diarienummer : `${c.diarienummer}#${n}`));
+    const markings: Marking[] = secrecy.filter((s) => s.case_id === c.id && s.record_id === null).map((s) => ({ ground: s.provision, on: 'case' }));
+    const until = publicFrom(assessSecrecy(markings, c.opened_at, new Date(), table).markings.map((m) => m.until), markings.length);
+    insCase.run(publicId, aipId, c.diarienummer, c.title, c.organisation, c.opened_at, c.closed_at, until);
+    caseById.set(c.id, { publicId, row: c, markings });
+  }
+
+  const usedRecordIds = new Set<string>();
+  for (const r of records) {
+    const kase = caseById.get(r.case_id);
+    if (!kase) continue;
+    const publicId = unique(usedRecordIds, (n) => recordIdFor(aipId, n === 0 ? r.object_id : `${r.object_id}#${n}`));
+    const decision = decided.get(r.object_id);
+    const own: Marking[] = secrecy.filter((s) => s.record_id === r.id).map((s) => ({ ground: s.provision, on: 'record' }));
+    const markings: Array<Marking & { origin: 'record' | 'case' | 'decision' }> = decision
+      ? decision.action === 'set'
+        ? [{ ground: decision.ground ?? null, ...(decision.from ? { from: decision.from } : {}), on: 'record', origin: 'decision' }]
+        : []
+      : [...own.map((m) => ({ ...m, origin: 'record' as const })), ...kase.markings.map((m) => ({ ...m, origin: 'case' as const }))];
+    const assessed = assessSecrecy(markings, r.date, new Date(), table);
+    const from = publicFrom(assessed.markings.map((m) => m.until), markings.length);
+    const year = r.date && /^\d{4}/.test(r.date) ? Number(r.date.slice(0, 4)) : null;
+    const rid = insRecord.run(publicId, aipId, kase.publicId, r.object_id, kase.row.diarienummer, r.title, r.record_type, r.date, year, kase.row.organisation, from).lastInsertRowid;
+    assessed.markings.forEach((m, i) => {
+      insMarking.run(rid, aipId, markings[i]!.origin, m.marking.ground, m.state === 'pending-review' ? 1 : 0, m.until, m.reason);
+    });
+
+    const texts: string[] = [];
+    let position = 0;
+    for (const d of documents.filter((x) => x.record_id === r.id)) {
+      const file = stored.get(d.path);
+      if (!file) continue;
+      const name = d.name ?? d.path.slice(d.path.lastIndexOf('/') + 1);
+      insFile.run(fileIdFor(publicId, d.path), rid, aipId, position++, d.path, name, file.mimeType, file.size, file.sha256);
+      const kind = textKindOf(d.path, file.mimeType);
+      if (kind && file.size <= MAX_TEXT_SOURCE_BYTES) texts.push(await extractText(kind, await read(d.path)));
+    }
+    insText.run(rid, r.title ?? '', `${kase.row.diarienummer} ${r.object_id}`, texts.join('\n'));
+  }
+}
+
+/** The day every marking will have lapsed: the latest `until`, 'never' when one has none. */
+function publicFrom(untils: Array<string | null>, count: number): string {
+  if (count === 0) return ALWAYS_PUBLIC;
+  if (untils.some((u) => u === null)) return NEVER;
+  return untils.map((u) => u!).sort().at(-1)!;
+}
+
+function unique(used: Set<string>, make: (n: number) => string): string {
+  for (let n = 0; ; n++) {
+    const id = make(n);
+    if (!used.has(id)) {
+      used.add(id);
+      return id;
+    }
+  }
+}

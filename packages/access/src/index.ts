@@ -1,0 +1,22 @@
+// The public API of @bevara/access. Named exports only; other packages import nothing else.
+export { ACCESS_ERRORS, AccessError } from './errors.ts';
+export type { AccessCode } from './errors.ts';
+
+export { assessSecrecy } from './secrecy/assess.ts';
+export type { Assessment, Marking, MarkingAssessment, MarkingState } from './secrecy/assess.ts';
+export { parseCitation, formatCitation } from './secrecy/citation.ts';
+export type { Citation } from './secrecy/citation.ts';
+export { defaultProvisions, findProvision } from './secrecy/provisions.ts';
+export type { Provision, ProvisionTable } from './secrecy/provisions.ts';
+
+export { accessCatalog, ALWAYS_PUBLIC, NEVER } from './catalog/extension.ts';
+export { DECISIONS_PATH } from './catalog/decisions.ts';
+export type { SecrecyDecision } from './catalog/decisions.ts';
+
+export { searchPublic, recordView, caseView, releasedFile, todayOf, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './search/public.ts';
+export type { SearchParams, SearchResult, SearchHit, PublicRecord, PublicFile, WithheldRecord, RecordView, CaseView, CaseHeading, FacetValue, FileLocation } from './search/public.ts';
+
+export { accessRouter } from './routes/router.ts';
+export type { AccessRouterOptions } from './routes/router.ts';
+export { API_PREFIX, searchJson, recordJson, recordViewJson, caseJson } from './search/json.ts';
+export type { SearchJson, RecordJson, WithheldJson, FileJson } from './search/json.ts';

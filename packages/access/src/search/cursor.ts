@@ -1,0 +1,27 @@
+/** Opaque keyset cursors: the sort key and row of the last item of a page, base64url-encoded JSON. */
+import { AccessError } from '../errors.ts';
+
+export interface Cursor {
+  /** The sort key of the last row: an FTS rank (number) or a record date (string, '' when none). */
+  k: number | string;
+  /** The last row's id, the tie-breaker. */
+  r: number;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string): Cursor {
+  const bad = () => new AccessError('A-004', 'the cursor is not one this server gave out', {});
+  if (text.length > 200 || !/^[A-Za-z0-9_-]+$/.test(text)) throw bad();
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const c = v as Partial<Cursor> | null;
+  if (!c || !(typeof c.k === 'string' || (typeof c.k === 'number' && Number.isFinite(c.k))) || !Number.isSafeInteger(c.r)) throw bad();
+  return { k: c.k, r: c.r as number };
+}

@@ -1,0 +1,276 @@
+/**
+ * Everything the public may read, and nothing else: every query here filters on `public_from <= today`
+ * (see catalog/extension.ts), so a withheld record never reaches a result, a snippet, a facet count or a
+ * download. A withheld record is visible only as the fact that it exists, with its identifiers and date.
+ * The web pages, the JSON API and `bevara search` all answer from here.
+ */
+import type { Db } from '../catalog/extension.ts';
+import { PUBLIC_ID } from '../catalog/ids.ts';
+import { AccessError } from '../errors.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { ftsQuery } from './fts-query.ts';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface SearchParams {
+  q?: string;
+  organisation?: string;
+  year?: number;
+  kind?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface PublicFile {
+  id: string;
+  name: string;
+  mimeType: string;
+  size: number;
+  sha256: string;
+}
+
+export interface PublicRecord {
+  id: string;
+  objectId: string;
+  diarienummer: string;
+  caseId: string;
+  title: string | null;
+  recordType: string | null;
+  date: string | null;
+  organisation: string | null;
+  files: PublicFile[];
+}
+
+export interface SearchHit extends PublicRecord {
+  /** Text around the match with the matched words between U+0001 and U+0002; null when browsing. */
+  snippet: string | null;
+}
+
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+
+export interface SearchResult {
+  records: SearchHit[];
+  next: string | null;
+  total: number;
+  facets: { organisation: FacetValue[]; year: FacetValue[]; kind: FacetValue[] };
+}
+
+/** A withheld record: that it exists, its identifiers and its date. */
+export interface WithheldRecord {
+  id: string;
+  objectId: string;
+  diarienummer: string;
+  caseId: string;
+  date: string | null;
+}
+
+export type RecordView = { status: 'public'; record: PublicRecord; case: CaseHeading } | { status: 'withheld'; record: WithheldRecord };
+
+export interface CaseHeading {
+  id: string;
+  diarienummer: string;
+  /** Null while the case itself is withheld. */
+  title: string | null;
+  organisation: string | null;
+}
+
+export interface CaseView {
+  case: CaseHeading & { openedAt: string | null; closedAt: string | null; withheld: boolean };
+  records: Array<{ status: 'public'; record: Omit<PublicRecord, 'files'> } | { status: 'withheld'; record: WithheldRecord }>;
+}
+
+export interface FileLocation extends PublicFile {
+  aipId: string;
+  path: string;
+  recordId: string;
+}
+
+interface RecordRow {
+  rid: number;
+  id: string;
+  object_id: string;
+  diarienummer: string;
+  case_id: string;
+  title: string | null;
+  record_type: string | null;
+  date: string | null;
+  organisation: string | null;
+  rank?: number;
+  snip?: string | null;
+}
+
+export function todayOf(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+export function searchPublic(db: Db, params: SearchParams, now: Date): SearchResult {
+  const limit = pageSize(params.limit);
+  const match = params.q === undefined || params.q.trim() === '' ? null : ftsQuery(params.q);
+  const empty: SearchResult = { records: [], next: null, total: 0, facets: { organisation: [], year: [], kind: [] } };
+  if (params.q !== undefined && params.q.trim() !== '' && match === null) return empty;
+  const cursor = params.cursor ? decodeCursor(params.cursor) : null;
+  const args: Record<string, string | number> = { today: todayOf(now) };
+  const filters = ['r.public_from <= @today'];
+  if (params.organisation !== undefined) {
+    filters.push('r.organisation = @organisation');
+    args['organisation'] = params.organisation;
+  }
+  if (params.year !== undefined) {
+    if (!Number.isSafeInteger(params.year)) throw new AccessError('A-004', 'year must be a whole number', {});
+    filters.push('r.year = @year');
+    args['year'] = params.year;
+  }
+  if (params.kind !== undefined) {
+    filters.push('r.record_type = @kind');
+    args['kind'] = params.kind;
+  }
+  const columns = 'r.rid, r.id, r.object_id, r.diarienummer, r.case_id, r.title, r.record_type, r.date, r.year, r.organisation';
+  let hits: string;
+  let page: string;
+  if (match !== null) {
+    args['match'] = match;
+    hits = `SELECT ${columns}, bm25(access_fts, 10.0, 5.0, 1.0) AS rank,
+                   snippet(access_fts, -1, char(1), char(2), '…', 16) AS snip
+              FROM access_fts JOIN access_records r ON r.rid = access_fts.rowid
+             WHERE access_fts MATCH @match AND ${filters.join(' AND ')}`;
+    if (cursor && typeof cursor.k !== 'number') throw new AccessError('A-004', 'the cursor belongs to another query', {});
+    page = `SELECT * FROM hits ${cursor ? 'WHERE (rank > @k OR (rank = @k AND rid > @r))' : ''} ORDER BY rank, rid LIMIT @limit`;
+  } else {
+    hits = `SELECT ${columns}, NULL AS rank, NULL AS snip FROM access_records r WHERE ${filters.join(' AND ')}`;
+    if (cursor && typeof cursor.k !== 'string') throw new AccessError('A-004', 'the cursor belongs to another query', {});
+    page = `SELECT * FROM hits ${cursor ? "WHERE (coalesce(date, '') < @k OR (coalesce(date, '') = @k AND rid > @r))" : ''}
+            ORDER BY coalesce(date, '') DESC, rid LIMIT @limit`;
+  }
+  if (cursor) {
+    args['k'] = cursor.k;
+    args['r'] = cursor.r;
+  }
+  const rows = db.prepare(`WITH hits AS (${hits}) ${page}`).all({ ...args, limit: limit + 1 }) as RecordRow[];
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  const { k: _k, r: _r, ...facetArgs } = args;
+  const facet = (column: string): FacetValue[] =>
+    (db.prepare(`WITH hits AS (${hits}) SELECT ${column} AS value, count(*) AS count FROM hits WHERE ${column} IS NOT NULL GROUP BY ${column} ORDER BY count DESC, value`).all(facetArgs) as Array<{ value: string | number; count: number }>).map((f) => ({
+      value: String(f.value),
+      count: f.count,
+    }));
+  const total = (db.prepare(`WITH hits AS (${hits}) SELECT count(*) AS n FROM hits`).get(facetArgs) as { n: number }).n;
+  const files = filesOf(db, shown.map((r) => r.rid));
+  return {
+    records: shown.map((r) => ({ ...toRecord(r, files.get(r.rid) ?? []), snippet: r.snip ?? null })),
+    next: more && last ? encodeCursor({ k: match !== null ? (last.rank as number) : (last.date ?? ''), r: last.rid }) : null,
+    total,
+    facets: {
+      organisation: facet('organisation'),
+      year: facet("CAST(year AS TEXT)"),
+      kind: facet('record_type'),
+    },
+  };
+}
+
+export function recordView(db: Db, id: string, now: Date): RecordView {
+  if (!PUBLIC_ID.test(id) || !id.startsWith('r')) throw notFound('A-001', id);
+  const row = db.prepare('SELECT r.*, r.public_from <= @today AS released FROM access_records r WHERE r.id = @id').get({ id, today: todayOf(now) }) as
+    | (RecordRow & { released: number })
+    | undefined;
+  if (!row) throw notFound('A-001', id);
+  if (!row.released) return { status: 'withheld', record: withheld(row) };
+  return { status: 'public', record: toRecord(row, filesOf(db, [row.rid]).get(row.rid) ?? []), case: caseHeading(db, row.case_id, now) };
+}
+
+export function caseView(db: Db, id: string, now: Date): CaseView {
+  if (!PUBLIC_ID.test(id) || !id.startsWith('c')) throw notFound('A-002', id);
+  const today = todayOf(now);
+  const c = db.prepare('SELECT *, public_from <= @today AS released FROM access_cases WHERE id = @id').get({ id, today }) as CaseRow | undefined;
+  if (!c) throw notFound('A-002', id);
+  const rows = db.prepare('SELECT r.*, r.public_from <= @today AS released FROM access_records r WHERE r.case_id = @id ORDER BY coalesce(r.date, \'\'), r.rid').all({ id, today }) as Array<RecordRow & { released: number }>;
+  return {
+    case: { ...heading(c), openedAt: c.opened_at, closedAt: c.closed_at, withheld: !c.released },
+    records: rows.map((r) => {
+      if (!r.released) return { status: 'withheld' as const, record: withheld(r) };
+      const { files: _files, ...rest } = toRecord(r, []);
+      return { status: 'public' as const, record: rest };
+    }),
+  };
+}
+
+/** Where a released file is; A-003 for a file of a withheld record exactly as for one that does not exist. */
+export function releasedFile(db: Db, id: string, now: Date): FileLocation {
+  if (!PUBLIC_ID.test(id) || !id.startsWith('f')) throw notFound('A-003', id);
+  const row = db.prepare(
+    `SELECT f.id, f.name, f.mime_type, f.size, f.sha256, f.aip_id, f.path, r.id AS record_id
+       FROM access_files f JOIN access_records r ON r.rid = f.rid
+      WHERE f.id = @id AND r.public_from <= @today`,
+  ).get({ id, today: todayOf(now) }) as { id: string; name: string; mime_type: string; size: number; sha256: string; aip_id: string; path: string; record_id: string } | undefined;
+  if (!row) throw notFound('A-003', id);
+  return { id: row.id, name: row.name, mimeType: row.mime_type, size: row.size, sha256: row.sha256, aipId: row.aip_id, path: row.path, recordId: row.record_id };
+}
+
+function notFound(code: 'A-001' | 'A-002' | 'A-003', id: string): AccessError {
+  const what = code === 'A-001' ? 'record' : code === 'A-002' ? 'case' : 'file';
+  return new AccessError(code, `no ${what} ${id.slice(0, 40)}`, {});
+}
+
+interface CaseRow {
+  id: string;
+  diarienummer: string;
+  title: string | null;
+  organisation: string | null;
+  opened_at: string | null;
+  closed_at: string | null;
+  released: number;
+}
+
+function caseHeading(db: Db, id: string, now: Date): CaseHeading {
+  const c = db.prepare('SELECT *, public_from <= @today AS released FROM access_cases WHERE id = @id').get({ id, today: todayOf(now) }) as CaseRow | undefined;
+  if (!c) throw notFound('A-002', id);
+  return heading(c);
+}
+
+function heading(c: CaseRow): CaseHeading {
+  return { id: c.id, diarienummer: c.diarienummer, title: c.released ? c.title : null, organisation: c.organisation };
+}
+
+function withheld(r: RecordRow): WithheldRecord {
+  return { id: r.id, objectId: r.object_id, diarienummer: r.diarienummer, caseId: r.case_id, date: r.date };
+}
+
+function toRecord(r: RecordRow, files: PublicFile[]): PublicRecord {
+  return {
+    id: r.id,
+    objectId: r.object_id,
+    diarienummer: r.diarienummer,
+    caseId: r.case_id,
+    title: r.title,
+    recordType: r.record_type,
+    date: r.date,
+    organisation: r.organisation,
+    files,
+  };
+}
+
+/** Files of records the caller has already found released. */
+function filesOf(db: Db, rids: number[]): Map<number, PublicFile[]> {
+  const out = new Map<number, PublicFile[]>();
+  if (rids.length === 0) return out;
+  const rows = db.prepare(`SELECT rid, id, name, mime_type, size, sha256 FROM access_files WHERE rid IN (${rids.map(() => '?').join(',')}) ORDER BY rid, position`).all(...rids) as Array<{
+    rid: number; id: string; name: string; mime_type: string; size: number; sha256: string;
+  }>;
+  for (const f of rows) {
+    const list = out.get(f.rid) ?? [];
+    list.push({ id: f.id, name: f.name, mimeType: f.mime_type, size: f.size, sha256: f.sha256 });
+    out.set(f.rid, list);
+  }
+  return out;
+}
+
+function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new AccessError('A-004', `limit must be 1..${MAX_PAGE_SIZE}`, {});
+  return limit;
+}

@@ -1,0 +1,90 @@
+/**
+ * The searchable text of a stored document: PDF (pdfjs-dist, legacy build for Node), plain text, and the
+ * text nodes of XML (saxes, a streaming parser that never resolves entities or DOCTYPEs). Text is capped
+ * so one huge document cannot bloat the index; a document that cannot be read gives no text rather
+ * than failing the catalog row of its AIP.
+ */
+import { SaxesParser } from 'saxes';
+
+/** Characters of text kept per document. */
+export const MAX_TEXT_CHARS = 200_000;
+/** Documents larger than this are not read for text (their metadata is still searchable). */
+export const MAX_TEXT_SOURCE_BYTES = 32 * 1024 * 1024;
+
+export type TextKind = 'pdf' | 'text' | 'xml';
+
+/** Which reader fits a file, by MIME type first and name second; undefined when none does. */
+export function textKindOf(path: string, mimeType: string | null): TextKind | undefined {
+  const mime = (mimeType ?? '').toLowerCase();
+  const name = path.toLowerCase();
+  if (mime === 'application/pdf' || name.endsWith('.pdf')) return 'pdf';
+  if (mime.endsWith('/xml') || mime.endsWith('+xml') || name.endsWith('.xml')) return 'xml';
+  if (mime.startsWith('text/plain') || name.endsWith('.txt')) return 'text';
+  return undefined;
+}
+
+export async function extractText(kind: TextKind, bytes: Buffer): Promise<string> {
+  try {
+    const text = kind === 'pdf' ? await pdfText(bytes) : kind === 'xml' ? xmlText(bytes) : bytes.toString('utf8');
+    return normalise(text).slice(0, MAX_TEXT_CHARS);
+  } catch {
+    return '';
+  }
+}
+
+function normalise(text: string): string {
+  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
+}
+
+function xmlText(bytes: Buffer): string {
+  const parser = new SaxesParser({ xmlns: false });
+  const parts: string[] = [];
+  let length = 0;
+  const keep = (t: string) => {
+    if (length < MAX_TEXT_CHARS) {
+      parts.push(t);
+      length += t.length;
+    }
+  };
+  parser.on('text', keep);
+  parser.on('cdata', keep);
+  // A DOCTYPE is never expanded: its internal subset is skipped, not interpreted.
+  parser.on('doctype', () => undefined);
+  parser.write(bytes.toString('utf8')).close();
+  return parts.join(' ');
+}
+
+type PdfModule = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+let pdfjs: Promise<PdfModule> | undefined;
+
+async function pdfText(bytes: Buffer): Promise<string> {
+  pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  const { getDocument } = await pdfjs;
+  const task = getDocument({
+    data: new Uint8Array(bytes),
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    stopAtErrors: false,
+    verbosity: 0,
+  });
+  const doc = await task.promise;
+  try {
+    const parts: string[] = [];
+    let length = 0;
+    for (let n = 1; n <= doc.numPages && length < MAX_TEXT_CHARS; n++) {
+      const page = await doc.getPage(n);
+      const content = await page.getTextContent();
+      for (const item of content.items) {
+        if ('str' in item) {
+          parts.push(item.str);
+          length += item.str.length;
+        }
+      }
+      page.cleanup();
+    }
+    return parts.join(' ');
+  } finally {
+    await task.destroy();
+  }
+}
