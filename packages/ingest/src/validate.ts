@@ -1,19 +1,22 @@
 /**
  * Validation of a submission package: opens it (folder, zip, tar), detects its profile and version, reads each
- * METS safely, validates it against Bevara's pinned schemas, runs the profile's rules, verifies every file
- * reference, size and checksum, and returns one report listing every requirement checked.
+ * METS safely, validates it against Bevara's pinned schemas, runs the profile's rules, then reads every
+ * referenced file once: size and checksums, SHA-256 and PRONOM format for the report, and the PREMIS and ERMS
+ * documents, judged from that same read. Returns one report listing every requirement checked.
  */
-import type { Document } from 'libxmljs2';
 import { IngestError } from './errors.ts';
-import type { Result, ValidationReport } from './report/types.ts';
+import { DEFAULT_FORMAT_POLICY, type FormatPolicy } from './formats/policy.ts';
+import type { FileFacts, Result, ValidationReport } from './report/types.ts';
 import { BEVARA_RULES, bevaraLevel, type BevaraRuleId } from './rules/bevara.ts';
 import { CSIP_REFERENCES, checkCsipMets, csipLevels } from './rules/csip.ts';
 import { representationMetsFiles } from './rules/csip-structmap.ts';
 import { STRUCTURE_RULES } from './rules/csip-structure.ts';
 import { runRules } from './rules/engine.ts';
-import { checkFixity } from './rules/fixity.ts';
+import { checkFixity, type XmlConsumer } from './rules/fixity.ts';
+import { formatChecker } from './rules/formats.ts';
+import { checkPremisDocument, premisFiles } from './rules/premis.ts';
 import { FGS12_REFERENCES, checkFgs12Mets, fgs12Level, FGS12_STRUCTURE } from './rules/fgs12.ts';
-import { checkErmsFiles } from './rules/erms.ts';
+import { ermsCandidates, ermsChecker } from './rules/erms.ts';
 import { NS, all, attr, resolveHref, type MetsDocument } from './rules/mets-model.ts';
 import { isCsipVersion, type CsipVersion } from './rules/profiles.ts';
 import { SIP_PROFILE_URL } from './rules/sip.ts';
@@ -28,6 +31,10 @@ export interface SubmissionAgreement {
   profile?: 'E-ARK' | 'FGS12';
   /** Pins the CSIP/SIP version ('2.0.4', '2.1.0', '2.2.0'); FGS 2.0 means 2.1.0. */
   csipVersion?: string;
+  /** The agreement's format policy; Riksarkivet's accepted formats, with violations as warnings, by default. */
+  formatPolicy?: FormatPolicy;
+  /** A file in a format outside the policy rejects the package (BEVARA-007 fails) instead of warning. */
+  strictFormats?: boolean;
 }
 
 export interface ValidateOptions {
@@ -80,20 +87,19 @@ async function validateView(pkg: PackageView, options: ValidateOptions): Promise
     (options.agreement?.profile === undefined && rootMets !== undefined && (attr(rootMets.root, 'PROFILE') ?? '').includes(FGS12_PROFILE_MARK));
 
   let profile: string;
+  let files: FileFacts[] = [];
   if (isFgs12) {
     profile = 'FGS Paketstruktur 1.2';
     results.push(...(await runRules(FGS12_STRUCTURE, { pkg, ...(rootMets ? { mets: rootMets } : {}) }, rootFile ?? '', fgs12Level)));
     if (rootMets !== undefined) {
       results.push(...(await schemaResults(rootMets, 'fgs12-mets')));
       results.push(...(await checkFgs12Mets({ pkg, mets: rootMets })));
-      results.push(...(await checkFixity(pkg, [rootMets], {
+      const fixity = await readReferencedFiles(pkg, [rootMets], {
         kinds: FGS12_REFERENCES,
         levelOf: (id) => fgs12Level(id) ?? bevaraLevel(id) ?? 'MUST',
-        unreferenced: { id: 'BEVARA-004', level: 'SHOULD' },
-        alsoReferenced: new Set([rootMets.file]),
-        ...(options.progress ? { progress: options.progress } : {}),
-      })));
-      results.push(...(await checkErmsFiles(pkg, [rootMets], options.xmlLimits)));
+      }, options);
+      results.push(...fixity.results);
+      files = fixity.files;
     }
   } else {
     const version = pickVersion(options.agreement?.csipVersion, rootMets);
@@ -111,19 +117,16 @@ async function validateView(pkg: PackageView, options: ValidateOptions): Promise
       results.push(...(await schemaResults(mets, 'eark-mets')));
       results.push(...(await checkCsipMets({ pkg, mets }, version, levels, asSip)));
     }
-    results.push(...(await checkPremis(pkg, docs, options.xmlLimits)));
-    results.push(...(await checkErmsFiles(pkg, docs, options.xmlLimits)));
-    results.push(...(await checkFixity(pkg, docs, {
+    const fixity = await readReferencedFiles(pkg, docs, {
       kinds: CSIP_REFERENCES,
       levelOf: (id) => levels.csip.get(id) ?? bevaraLevel(id) ?? 'MUST',
-      unreferenced: { id: 'BEVARA-004', level: 'SHOULD' },
-      alsoReferenced: new Set(docs.map((d) => d.file)),
-      ...(options.progress ? { progress: options.progress } : {}),
-    })));
+    }, options);
+    results.push(...fixity.results);
+    files = fixity.files;
   }
 
   const merged = dropPassedWhereFailed(results);
-  return { package: pkg.rootName, profile, valid: !merged.some((r) => r.status === 'failed'), results: merged };
+  return { package: pkg.rootName, profile, valid: !merged.some((r) => r.status === 'failed'), results: merged, files };
 }
 
 function bevara(id: BevaraRuleId, status: Result['status'], message: string, file?: string, line?: number): Result {
@@ -158,30 +161,43 @@ async function schemaResults(mets: MetsDocument, set: SchemaSetName): Promise<Re
   return errors.slice(0, 50).map((e) => bevara('BEVARA-002', 'failed', `${schemaTitle(set)}: ${e.message}`, mets.file, e.line));
 }
 
-/** PREMIS files referenced from digiprovMD are validated against PREMIS 3.0 or 2.1 by their namespace. */
-async function checkPremis(pkg: PackageView, docs: readonly MetsDocument[], xmlLimits?: Partial<XmlLimits>): Promise<Result[]> {
-  const out: Result[] = [];
+/**
+ * The one pass over the referenced files: fixity, format identification of fileSec files against the agreement's
+ * policy, and the PREMIS and ERMS documents judged from the same read.
+ */
+async function readReferencedFiles(
+  pkg: PackageView,
+  docs: readonly MetsDocument[],
+  profile: { kinds: typeof CSIP_REFERENCES; levelOf: (id: string) => 'MUST' | 'SHOULD' | 'MAY' },
+  options: ValidateOptions,
+): Promise<{ results: Result[]; files: FileFacts[] }> {
+  const erms = ermsChecker(pkg);
+  const xml = new Map<string, XmlConsumer>();
+  for (const p of ermsCandidates(pkg, docs)) xml.set(p, erms.consume);
+  for (const p of premisFiles(pkg, docs)) xml.set(p, checkPremisDocument);
+  const agreement = options.agreement ?? {};
+  const basePolicy = agreement.formatPolicy ?? DEFAULT_FORMAT_POLICY;
+  const policy: FormatPolicy = agreement.strictFormats ? { ...basePolicy, onViolation: 'rejection' } : basePolicy;
+  const formats = formatChecker(pkg, policy, fileSecPaths(docs));
+  const outcome = await checkFixity(pkg, docs, {
+    ...profile,
+    unreferenced: { id: 'BEVARA-004', level: 'SHOULD' },
+    alsoReferenced: new Set(docs.map((d) => d.file)),
+    xml,
+    ...(options.xmlLimits ? { xmlLimits: options.xmlLimits } : {}),
+    afterRead: (path, read, facts) => formats.check(path, read, facts),
+    ...(options.progress ? { progress: options.progress } : {}),
+  });
+  return { results: [...outcome.results, ...formats.summary(), ...erms.finish(outcome.files)], files: outcome.files };
+}
+
+/** Package paths of the files the METS documents' fileSecs list (what the format policy applies to). */
+function fileSecPaths(docs: readonly MetsDocument[]): Set<string> {
+  const out = new Set<string>();
   for (const mets of docs) {
-    for (const ref of all(mets.root, "mets:amdSec/mets:digiprovMD/mets:mdRef[starts-with(@MDTYPE,'PREMIS')]")) {
-      const t = resolveHref(attr(ref, 'href', 'xlink') ?? '', mets.dir);
-      if (t.kind !== 'package' || pkg.entry(t.path)?.type !== 'file') continue; // reported by fixity
-      let doc: Document;
-      try {
-        doc = parseSafeBytes(await readXmlSafely(await pkg.open(t.path), { name: t.path, ...(xmlLimits ? { limits: xmlLimits } : {}) }), t.path);
-      } catch (err) {
-        if (!(err instanceof IngestError)) throw err;
-        out.push(bevara('BEVARA-001', 'failed', `[${err.code}] ${err.message}`, t.path));
-        continue;
-      }
-      const ns = doc.root()?.namespace()?.href();
-      const set: SchemaSetName | undefined = ns === 'http://www.loc.gov/premis/v3' ? 'premis-v3' : ns === 'info:lc/xmlns/premis-v2' ? 'premis-v2' : undefined;
-      if (set === undefined) {
-        out.push(bevara('BEVARA-003', 'failed', `${t.path} is declared PREMIS but its root is in namespace ${ns ?? '(none)'}`, t.path));
-        continue;
-      }
-      const errors = await validateAgainst(doc, set);
-      if (errors.length === 0) out.push(bevara('BEVARA-003', 'passed', `valid against ${schemaTitle(set)}`, t.path));
-      for (const e of errors.slice(0, 50)) out.push(bevara('BEVARA-003', 'failed', `${schemaTitle(set)}: ${e.message}`, t.path, e.line));
+    for (const l of all(mets.root, 'mets:fileSec//mets:file/mets:FLocat')) {
+      const t = resolveHref(attr(l, 'href', 'xlink') ?? '', mets.dir);
+      if (t.kind === 'package') out.add(t.path);
     }
   }
   return out;

@@ -21,6 +21,20 @@ export interface Result {
   location?: Location;
 }
 
+/** What validation learnt about one file while reading it, so ingest need not read or identify it again. */
+export interface FileFacts {
+  /** Package path. */
+  path: string;
+  size: number;
+  sha256: string;
+  /** PRONOM PUID, or null when no signature or extension identifies the file; absent when not identified. */
+  puid?: string | null;
+  formatName?: string | null;
+  formatVersion?: string;
+  /** How the PUID was found: 'signature', 'container' (zip entries), 'extension' or 'none'. */
+  basis?: 'signature' | 'container' | 'extension' | 'none';
+}
+
 export interface ValidationReport {
   /** The package's name: its root folder name (or the archive's base name). */
   package: string;
@@ -29,4 +43,6 @@ export interface ValidationReport {
   /** True when no result has status `failed`. */
   valid: boolean;
   results: Result[];
+  /** Every file read during validation (all files METS references), with size, SHA-256 and, for files in a fileSec, format. */
+  files?: FileFacts[];
 }

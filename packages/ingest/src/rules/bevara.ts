@@ -11,6 +11,7 @@ export const BEVARA_RULES = {
   'BEVARA-004': { level: 'SHOULD', text: 'every file in the package is referenced from a METS document' },
   'BEVARA-005': { level: 'MUST', text: 'techMD and sourceMD references resolve to package files whose size and checksum match' },
   'BEVARA-006': { level: 'MUST', text: 'every ERMS document is valid against the pinned schema of its version' },
+  'BEVARA-007': { level: 'SHOULD', text: "every file a fileSec lists is identified by PRONOM PUID and is in a format the submission agreement's format policy accepts (MUST under an agreement with strict formats)" },
 } as const satisfies Record<string, { level: Level; text: string }>;
 
 export type BevaraRuleId = keyof typeof BEVARA_RULES;

@@ -5,7 +5,8 @@
 import type { Element } from 'libxmljs2';
 import type { Rule } from './engine.ts';
 import { all, attr, first, idrefs, where, type MetsContext } from './mets-model.ts';
-import { CONTENT_INFORMATION_TYPE, FILE_GROUP_LABEL, inVocabulary, isMediaType } from './vocabularies.ts';
+import { CONTENT_INFORMATION_TYPE, FILE_GROUP_LABEL, inVocabulary } from './vocabularies.ts';
+import { mediaTypeProblem } from './media-types.ts';
 
 type R = Rule<MetsContext>;
 
@@ -163,7 +164,10 @@ export const FILE_RULES: R[] = [
       eachFile(ctx, r, (f) => {
         const v = attr(f, 'MIMETYPE');
         if (v === undefined || v.trim() === '') r.violation('file/@MIMETYPE is missing or empty', where(f));
-        else if (!isMediaType(v)) r.violation(`file/@MIMETYPE "${v}" is not a media type`, where(f));
+        else {
+          const problem = mediaTypeProblem(v);
+          if (problem !== undefined) r.violation(`file/@MIMETYPE "${v}" ${problem}`, where(f));
+        }
       });
     },
   },

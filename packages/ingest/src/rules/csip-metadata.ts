@@ -6,7 +6,8 @@
 import type { Element } from 'libxmljs2';
 import type { Rule, RuleReporter } from './engine.ts';
 import { all, attr, where, type MetsContext } from './mets-model.ts';
-import { STATUS, isMediaType } from './vocabularies.ts';
+import { mediaTypeProblem } from './media-types.ts';
+import { STATUS } from './vocabularies.ts';
 
 type R = Rule<MetsContext>;
 
@@ -116,7 +117,8 @@ function sectionRules(s: Section): R[] {
           const v = attr(ref, 'MIMETYPE');
           if (v === undefined || v.trim() === '') return r.violation(`${s.label}/mdRef/@MIMETYPE is missing or empty`, where(ref));
           if (v.length > 256) return r.warn(`${s.label}/mdRef/@MIMETYPE is longer than 256 characters`, where(ref));
-          if (!isMediaType(v)) r.violation(`${s.label}/mdRef/@MIMETYPE "${v}" is not a media type`, where(ref));
+          const problem = mediaTypeProblem(v);
+          if (problem !== undefined) r.violation(`${s.label}/mdRef/@MIMETYPE "${v}" ${problem}`, where(ref));
         });
       },
     },
@@ -175,10 +177,15 @@ const SECTION_LEVEL_RULES: R[] = [
         return r.fail(`metadata/preservation holds ${files.length} file(s) but there is no amdSec`, where(ctx.mets.root));
       }
       if (amd.length === 0) return r.warn('there is no amdSec', where(ctx.mets.root));
-      const metadataFiles = ctx.pkg.entries.filter(
-        (e) => e.type === 'file' && e.path.startsWith(`${ctx.mets.dir === '' ? '' : `${ctx.mets.dir}/`}metadata/`) && !e.path.includes('/descriptive/'),
-      );
-      if (metadataFiles.length === 0) r.warn('there is an amdSec but no administrative metadata files under metadata/', where(amd[0]!));
+      // Administrative metadata lies in a sub-folder of metadata/ other than descriptive/ (preservation/, …);
+      // a placeholder such as metadata/.gitkeep is no metadata.
+      const prefix = `${ctx.mets.dir === '' ? '' : `${ctx.mets.dir}/`}metadata/`;
+      const metadataFiles = ctx.pkg.entries.filter((e) => {
+        if (e.type !== 'file' || !e.path.startsWith(prefix)) return false;
+        const [folder, ...rest] = e.path.slice(prefix.length).split('/');
+        return rest.length > 0 && folder !== 'descriptive' && !(rest.at(-1) ?? '').startsWith('.');
+      });
+      if (metadataFiles.length === 0) r.warn('there is an amdSec but no administrative metadata files in a folder under metadata/ (such as metadata/preservation/)', where(amd[0]!));
     },
   },
   {

@@ -19,6 +19,30 @@ export const FGS12_PROFILE_URLS = [
 /** CSPackageMETS.xsd 1.2, mets/@TYPE enumeration. */
 const FGS_TYPES = ['ERMS', 'Personnel', 'Medical record', 'Economics', 'Databases', 'Webpages', 'GIS', 'No specification', 'AIC', 'Publication', 'Archival information', 'Unstructured', 'Single records'];
 const RECORD_STATUS = ['SUPPLEMENT', 'REPLACEMENT', 'NEW', 'TEST', 'VERSION', 'OTHER'];
+/** CSPackageExtensionMETS.xsd 1.2 enumerations (FGS-NOTES §1.3). */
+const ACCESS_RESTRICT = ['Secrecy', 'PuL', 'Secrecy and PuL', 'GDPR'];
+const OAIS_STATUS = ['SIP', 'AIP', 'DIP', 'AIU', 'AIC'];
+const AGREEMENT_FORM = ['AGREEMENT', 'DEPOSIT', 'GIFT', 'Not specified'];
+const APPRAISAL = ['Yes', 'No'];
+/** CSPackageMETS.xsd 1.2 agent and altRecordID enumerations (FGS-NOTES §1.2). */
+const AGENT_ROLE = ['CREATOR', 'EDITOR', 'ARCHIVIST', 'PRESERVATION', 'DISSEMINATOR', 'CUSTODIAN', 'IPOWNER', 'OTHER'];
+const AGENT_OTHERROLE = ['SUBMITTER', 'PRODUCER'];
+const AGENT_TYPE = ['INDIVIDUAL', 'ORGANIZATION', 'OTHER'];
+const AGENT_OTHERTYPE = ['SOFTWARE'];
+const ALT_RECORD_TYPE = ['SUBMISSIONAGREEMENT', 'PREVIOUSSUBMISSIONAGREEMENT', 'REFERENCECODE', 'PREVIOUSREFERENCECODE'];
+
+/** An ext: attribute from CSPackageExtensionMETS.xsd, when given, is from its enumeration. */
+function extEnumeration(id: string, xpath: string, name: string, values: readonly string[]): R {
+  return rule(id, 'MUST', `${xpath.replace('mets:', '')}/@ext:${name}, when given, is one of ${values.join(', ')} (CSPackageExtensionMETS.xsd ${name})`, ({ mets }, r) => {
+    const els = xpath === '.' ? [mets.root] : all(mets.root, xpath);
+    const given = els.filter((e) => attr(e, name, 'ext') !== undefined);
+    if (given.length === 0) return r.skip(`no @ext:${name}`);
+    for (const e of given) {
+      const v = attr(e, name, 'ext')!;
+      if (!values.includes(v)) r.violation(`@ext:${name} is "${v}", not one of ${values.join(', ')}`, where(e));
+    }
+  });
+}
 
 const LEVELS: Record<string, Level> = {};
 type R = Rule<MetsContext> & { level: Level };
@@ -103,6 +127,41 @@ export const FGS12_RULES: R[] = [
       const h = l === undefined ? undefined : attr(l, 'href', 'xlink');
       if (h === undefined) { r.violation('file has no FLocat/@xlink:href', where(f)); continue; }
       if (resolveHref(h, mets.dir).kind !== 'package') r.violation(`FLocat/@xlink:href "${h}" does not address a file of the package`, where(l!));
+    }
+  }),
+  extEnumeration('FGS12-017', '.', 'ACCESSRESTRICT', ACCESS_RESTRICT),
+  extEnumeration('FGS12-018', 'mets:metsHdr', 'OAISSTATUS', OAIS_STATUS),
+  extEnumeration('FGS12-019', 'mets:metsHdr', 'AGREEMENTFORM', AGREEMENT_FORM),
+  extEnumeration('FGS12-020', '.', 'APPRAISAL', APPRAISAL),
+  rule('FGS12-021', 'MUST', 'every metsHdr/agent has @ROLE, @TYPE, @OTHERROLE and @OTHERTYPE from the FGS lists (CSPackageMETS.xsd agent enumerations)', ({ mets }, r) => {
+    const agents = all(mets.root, 'mets:metsHdr/mets:agent');
+    if (agents.length === 0) return r.skip('no agents');
+    const check = (e: Parameters<typeof attr>[0], name: string, values: readonly string[], required: boolean) => {
+      const v = attr(e, name);
+      if (v === undefined) { if (required) r.violation(`agent/@${name} is missing`, where(e)); return; }
+      if (!values.includes(v)) r.violation(`agent/@${name} is "${v}", not one of ${values.join(', ')}`, where(e));
+    };
+    for (const a of agents) {
+      check(a, 'ROLE', AGENT_ROLE, true);
+      check(a, 'TYPE', AGENT_TYPE, false);
+      check(a, 'OTHERROLE', AGENT_OTHERROLE, false);
+      check(a, 'OTHERTYPE', AGENT_OTHERTYPE, false);
+      if (all(a, 'mets:name').length === 0) r.violation('agent has no name', where(a));
+    }
+  }),
+  rule('FGS12-022', 'SHOULD', 'metsHdr names the archive creator (ARCHIVIST/ORGANIZATION), the delivering organisation (CREATOR/ORGANIZATION) and the source system (ARCHIVIST, OTHERTYPE SOFTWARE) [FGS-NOTES §1.4, ESSArch SE_SIP_v12]', ({ mets }, r) => {
+    const agents = all(mets.root, 'mets:metsHdr/mets:agent');
+    const has = (role: string, pick: (e: (typeof agents)[number]) => boolean) => agents.some((a) => attr(a, 'ROLE') === role && pick(a));
+    if (!has('ARCHIVIST', (a) => attr(a, 'TYPE') === 'ORGANIZATION')) r.violation('no ARCHIVIST/ORGANIZATION agent (arkivbildare)', where(mets.root));
+    if (!has('CREATOR', (a) => attr(a, 'TYPE') === 'ORGANIZATION')) r.violation('no CREATOR/ORGANIZATION agent (levererande organisation)', where(mets.root));
+    if (!has('ARCHIVIST', (a) => attr(a, 'OTHERTYPE') === 'SOFTWARE')) r.violation('no ARCHIVIST agent with OTHERTYPE SOFTWARE (källsystem)', where(mets.root));
+  }),
+  rule('FGS12-023', 'MUST', 'every altRecordID has @TYPE from the FGS list (CSPackageMETS.xsd altRecordID TYPE enumeration)', ({ mets }, r) => {
+    const ids = all(mets.root, 'mets:metsHdr/mets:altRecordID');
+    if (ids.length === 0) return r.skip('no altRecordID');
+    for (const a of ids) {
+      const t = attr(a, 'TYPE');
+      if (t === undefined || !ALT_RECORD_TYPE.includes(t)) r.violation(`altRecordID/@TYPE is ${t === undefined ? 'missing' : `"${t}"`}`, where(a));
     }
   }),
   rule('FGS12-016', 'MUST', 'there is at least one structMap (CSPackageMETS.xsd: structMap minOccurs=1)', ({ mets }, r) => {

@@ -1,14 +1,19 @@
 /**
  * Verifies what METS documents say about files: that each reference resolves to a file of the package, that
- * SIZE and CHECKSUM match the bytes, and which files no METS references. Every referenced file is read once,
- * computing all digests its references ask for in the same pass.
+ * SIZE and CHECKSUM match the bytes, and which files no METS references. Every referenced file is read once
+ * (file-read.ts): all digests its references ask for, SHA-256 for the report, the identification windows and,
+ * for PREMIS/ERMS, the XML come from that one pass. A SIZE/CHECKSUM that matches the file only with its LF line
+ * endings converted to CRLF is named as such: a warning for the schema copies under schemas/ (carried, never
+ * used by Bevara), a failure elsewhere.
  */
-import { createHash, type Hash } from 'node:crypto';
 import type { Element } from 'libxmljs2';
-import type { Level, Result } from '../report/types.ts';
+import type { FileFacts, Level, Result } from '../report/types.ts';
 import type { PackageView } from '../sip/types.ts';
+import { readPackageFile, type FileRead } from './file-read.ts';
 import { all, attr, resolveHref, where, type MetsDocument } from './mets-model.ts';
 import { HASHES } from './vocabularies.ts';
+import type { IngestError } from '../errors.ts';
+import type { XmlLimits } from '../xml/safe.ts';
 
 /** Requirement IDs a kind of reference is reported under. */
 export interface ReferenceIds {
@@ -43,9 +48,28 @@ export interface FixityOptions {
   /** Package paths that count as referenced anyway (the METS files themselves). */
   alsoReferenced: ReadonlySet<string>;
   progress?: (done: number, total: number) => void;
+  /** Package paths of XML to pre-parse in the same read, with what to do with the document (PREMIS, ERMS). */
+  xml?: ReadonlyMap<string, XmlConsumer>;
+  xmlLimits?: Partial<XmlLimits>;
+  /** Called once per file after its read (format identification); its results join the report. */
+  afterRead?: (path: string, read: FileRead, facts: FileFacts) => Promise<Result[]>;
 }
 
-export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[], opts: FixityOptions): Promise<Result[]> {
+/** Judges a document read during the fixity pass: its bytes, or why the safe pre-parse refused it. */
+export type XmlConsumer = (path: string, read: { xml?: Buffer; xmlError?: IngestError }) => Promise<Result[]>;
+
+export interface FixityOutcome {
+  results: Result[];
+  /** Every file read, in reading order, with what the report says about it. */
+  files: FileFacts[];
+}
+
+/** Schema copies a package carries for others; Bevara validates with its own pinned schemas. */
+function isCarriedSchema(path: string): boolean {
+  return /(^|\/)schemas\//.test(path);
+}
+
+export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[], opts: FixityOptions): Promise<FixityOutcome> {
   const out: Result[] = [];
   const fail = (id: string, mets: MetsDocument, el: Element, message: string) =>
     out.push({ id, level: opts.levelOf(id), status: 'failed', message, location: { file: mets.file, ...where(el) } });
@@ -85,34 +109,25 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
   const byPath = new Map<string, Reference[]>();
   for (const ref of refs) byPath.set(ref.path, [...(byPath.get(ref.path) ?? []), ref]);
   let done = 0;
-  for (const [path, list] of byPath) {
+  const files: FileFacts[] = [];
+  // XML to parse that no METS reference points at (none today) is still read once, here.
+  const paths = [...byPath.keys(), ...[...(opts.xml?.keys() ?? [])].filter((p) => !byPath.has(p))];
+  for (const path of paths) {
+    const list = byPath.get(path) ?? [];
     const algorithms = new Set<string>();
     for (const ref of list) {
       const t = attr(ref.holder, 'CHECKSUMTYPE');
       const algo = t === undefined ? undefined : HASHES[t];
       if (algo !== undefined) algorithms.add(algo);
     }
-    const { size, digests } = await digest(pkg, path, [...algorithms]);
-    for (const ref of list) {
-      const declared = attr(ref.holder, 'SIZE');
-      if (declared !== undefined && declared.trim() !== String(size)) {
-        fail(ref.ids.size, ref.mets, ref.holder, `SIZE says ${declared} bytes but ${path} has ${size}`);
-      }
-      const type = attr(ref.holder, 'CHECKSUMTYPE');
-      const sum = attr(ref.holder, 'CHECKSUM');
-      if (type === undefined || sum === undefined) continue;
-      const algo = HASHES[type];
-      if (algo === undefined) {
-        out.push({
-          id: ref.ids.checksum, level: opts.levelOf(ref.ids.checksum), status: 'skipped',
-          message: `CHECKSUMTYPE ${type} cannot be recomputed by Bevara; ${path} not verified`,
-          location: { file: ref.mets.file, ...where(ref.holder) },
-        });
-      } else if (digests.get(algo) !== sum.trim().toLowerCase()) {
-        fail(ref.ids.checksum, ref.mets, ref.holder, `${type} of ${path} is ${digests.get(algo)}, METS says ${sum}`);
-      }
-    }
-    opts.progress?.(++done, byPath.size);
+    const consumer = opts.xml?.get(path);
+    const read = await readPackageFile(pkg, path, { algorithms: [...algorithms], ...(consumer ? { xml: { ...(opts.xmlLimits ? { limits: opts.xmlLimits } : {}) } } : {}) });
+    for (const ref of list) out.push(...compare(ref, path, read, opts.levelOf));
+    const facts: FileFacts = { path, size: read.size, sha256: read.digests.get('sha256')! };
+    if (opts.afterRead) out.push(...(await opts.afterRead(path, read, facts)));
+    if (consumer) out.push(...(await consumer(path, read)));
+    files.push(facts);
+    opts.progress?.(++done, paths.length);
   }
 
   const referenced = new Set([...byPath.keys(), ...opts.alsoReferenced]);
@@ -124,17 +139,45 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
   }
   if (loose.length > 200) out.push({ id, level, status, message: `and ${loose.length - 200} more unreferenced files` });
   if (loose.length === 0) out.push({ id, level, status: 'passed', message: 'every file of the package is referenced from a METS document' });
-  return out;
+  return { results: out, files };
 }
 
-async function digest(pkg: PackageView, path: string, algorithms: string[]): Promise<{ size: number; digests: Map<string, string> }> {
-  const hashes: [string, Hash][] = algorithms.map((a) => [a, createHash(a)]);
-  let size = 0;
-  const stream = await pkg.open(path);
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    for (const [, h] of hashes) h.update(buf);
+/** SIZE and CHECKSUM of one reference against the bytes read. */
+function compare(ref: Reference, path: string, read: FileRead, levelOf: (id: string) => Level): Result[] {
+  const out: Result[] = [];
+  const at = { file: ref.mets.file, ...where(ref.holder) };
+  const mismatch = (id: string, message: string, crlfMatches: boolean): void => {
+    if (!crlfMatches) {
+      out.push({ id, level: levelOf(id), status: 'failed', message, location: at });
+      return;
+    }
+    const carried = isCarriedSchema(path);
+    const why = `; it matches ${path} with its LF line endings converted to CRLF, so the file was changed (line endings) after the METS was written`;
+    out.push({
+      id, level: levelOf(id), status: carried ? 'warning' : 'failed',
+      message: message + why + (carried ? ' (a schema copy under schemas/, which Bevara never uses: a warning)' : ''),
+      location: at,
+    });
+  };
+  const declared = attr(ref.holder, 'SIZE');
+  if (declared !== undefined && declared.trim() !== String(read.size)) {
+    mismatch(ref.ids.size, `SIZE says ${declared} bytes but ${path} has ${read.size}`, read.crlf !== undefined && declared.trim() === String(read.crlf.size));
   }
-  return { size, digests: new Map(hashes.map(([a, h]) => [a, h.digest('hex')])) };
+  const type = attr(ref.holder, 'CHECKSUMTYPE');
+  const sum = attr(ref.holder, 'CHECKSUM');
+  if (type === undefined || sum === undefined) return out;
+  const algo = HASHES[type];
+  if (algo === undefined) {
+    out.push({
+      id: ref.ids.checksum, level: levelOf(ref.ids.checksum), status: 'skipped',
+      message: `CHECKSUMTYPE ${type} cannot be recomputed by Bevara; ${path} not verified`,
+      location: at,
+    });
+    return out;
+  }
+  const want = sum.trim().toLowerCase();
+  if (read.digests.get(algo) !== want) {
+    mismatch(ref.ids.checksum, `${type} of ${path} is ${read.digests.get(algo)}, METS says ${sum}`, read.crlf?.digests.get(algo) === want);
+  }
+  return out;
 }

@@ -38,8 +38,3 @@ export function inVocabulary(value: string, vocabulary: readonly string[]): bool
   const v = value.trim().toLowerCase();
   return vocabulary.some((term) => term.toLowerCase() === v);
 }
-
-/** RFC 6838 media type syntax with a registered top-level type; IANA's subtype list is not bundled. */
-export function isMediaType(value: string): boolean {
-  return /^(application|audio|font|example|image|message|model|multipart|text|video)\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/.test(value.trim());
-}

@@ -1,0 +1,151 @@
+/**
+ * The one read of a package file during validation. In a single pass it computes every digest the METS asks for
+ * plus SHA-256 (for the report and ingest's PREMIS), the same digests of the file as it would be with LF line
+ * endings converted to CRLF (to diagnose a METS written before such a conversion), keeps the head and tail
+ * windows that format identification looks at, and, for XML Bevara must parse (PREMIS, ERMS), runs the safe
+ * pre-parse on the same chunks and keeps the bytes for the DOM parse.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { IngestError } from '../errors.ts';
+import { SCAN_WINDOW, type ByteSource } from '../formats/identify.ts';
+import type { PackageView } from '../sip/types.ts';
+import { readXmlSafely, type XmlLimits } from '../xml/safe.ts';
+
+export interface FileRead {
+  size: number;
+  /** Hex digests by node:crypto algorithm name; always includes sha256. */
+  digests: Map<string, string>;
+  /** Size and digests of the file with every LF written as CRLF; only for text files (no NUL, no CR). */
+  crlf?: { size: number; digests: Map<string, string> };
+  /** The first and last SCAN_WINDOW bytes (the whole file, twice, when it is small). */
+  head: Buffer;
+  tail: Buffer;
+  /** The document's bytes when XML was asked for and it passed the safe pre-parse. */
+  xml?: Buffer;
+  /** Why the safe pre-parse refused the document, when XML was asked for. */
+  xmlError?: IngestError;
+}
+
+export interface ReadRequest {
+  /** node:crypto algorithm names besides sha256. */
+  algorithms: readonly string[];
+  /** Run the safe XML pre-parse on the same chunks and keep the document's bytes. */
+  xml?: { limits?: Partial<XmlLimits> };
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const CRLF = Buffer.from('\r\n');
+
+/** Hashes the bytes as given and, while the file still looks like LF-only text, as if converted to CRLF. */
+class Digester {
+  private readonly hashes: [string, Hash][];
+  private crlfHashes: [string, Hash][] | undefined;
+  private lfCount = 0;
+  size = 0;
+  private headParts: Buffer[] = [];
+  private headSize = 0;
+  /** Ring of the last chunks, trimmed to at least SCAN_WINDOW bytes. */
+  private tailParts: Buffer[] = [];
+  private tailSize = 0;
+
+  constructor(algorithms: readonly string[]) {
+    const all = [...new Set(['sha256', ...algorithms])];
+    this.hashes = all.map((a) => [a, createHash(a)]);
+    this.crlfHashes = all.map((a) => [a, createHash(a)]);
+  }
+
+  update(chunk: Buffer): void {
+    this.size += chunk.length;
+    for (const [, h] of this.hashes) h.update(chunk);
+    if (this.crlfHashes !== undefined) {
+      if (chunk.includes(CR) || chunk.includes(0)) this.crlfHashes = undefined;
+      else {
+        let start = 0;
+        for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, start)) {
+          for (const [, h] of this.crlfHashes) { h.update(chunk.subarray(start, i)); h.update(CRLF); }
+          this.lfCount++;
+          start = i + 1;
+        }
+        if (start < chunk.length) for (const [, h] of this.crlfHashes) h.update(chunk.subarray(start));
+      }
+    }
+    if (this.headSize < SCAN_WINDOW) {
+      const part = chunk.subarray(0, SCAN_WINDOW - this.headSize);
+      this.headParts.push(Buffer.from(part));
+      this.headSize += part.length;
+    }
+    this.tailParts.push(chunk);
+    this.tailSize += chunk.length;
+    while (this.tailParts.length > 1 && this.tailSize - this.tailParts[0]!.length >= SCAN_WINDOW) {
+      this.tailSize -= this.tailParts.shift()!.length;
+    }
+  }
+
+  finish(): Omit<FileRead, 'xml' | 'xmlError'> {
+    const head = Buffer.concat(this.headParts, this.headSize);
+    const tailAll = Buffer.concat(this.tailParts, this.tailSize);
+    const tail = tailAll.subarray(Math.max(0, tailAll.length - SCAN_WINDOW));
+    const digests = new Map(this.hashes.map(([a, h]) => [a, h.digest('hex')]));
+    const out: Omit<FileRead, 'xml' | 'xmlError'> = { size: this.size, digests, head, tail };
+    // A file without line feeds reads the same either way; only a changed file can explain a mismatch.
+    if (this.crlfHashes !== undefined && this.lfCount > 0) {
+      out.crlf = { size: this.size + this.lfCount, digests: new Map(this.crlfHashes.map(([a, h]) => [a, h.digest('hex')])) };
+    }
+    return out;
+  }
+}
+
+export async function readPackageFile(pkg: PackageView, path: string, request: ReadRequest): Promise<FileRead> {
+  const d = new Digester(request.algorithms);
+  if (request.xml !== undefined) {
+    try {
+      const xml = await readXmlSafely(await pkg.open(path), {
+        name: path,
+        observe: (chunk) => d.update(chunk),
+        ...(request.xml.limits ? { limits: request.xml.limits } : {}),
+      });
+      return { ...d.finish(), xml };
+    } catch (err) {
+      if (!(err instanceof IngestError) || err.code === 'I-013') throw err;
+      // The pre-parse stopped part-way (DOCTYPE, limits, not well-formed): the digests still need every byte.
+      const again = await readPackageFile(pkg, path, { algorithms: request.algorithms });
+      return { ...again, xmlError: err };
+    }
+  }
+  for await (const chunk of await pkg.open(path)) d.update(chunk as Buffer);
+  return d.finish();
+}
+
+/**
+ * The bytes identification asks for: served from the windows kept during the read; a range outside them (a zip
+ * container's entries, a large central directory) re-opens the package entry and skips to it.
+ */
+export function windowedSource(pkg: PackageView, path: string, read: FileRead): ByteSource {
+  const { size, head, tail } = read;
+  return {
+    size,
+    async read(offset, length) {
+      if (offset + length <= head.length) return head.subarray(offset, offset + length);
+      const tailStart = size - tail.length;
+      if (offset >= tailStart) return tail.subarray(offset - tailStart, offset - tailStart + length);
+      const out = Buffer.allocUnsafe(length);
+      let pos = 0;
+      let filled = 0;
+      const stream = await pkg.open(path);
+      try {
+        for await (const c of stream) {
+          const chunk = c as Buffer;
+          const from = Math.max(0, offset - pos);
+          const to = Math.min(chunk.length, offset + length - pos);
+          if (from < to) filled += chunk.copy(out, filled, from, to);
+          pos += chunk.length;
+          if (filled === length) break;
+        }
+      } finally {
+        stream.destroy();
+      }
+      return out.subarray(0, filled);
+    },
+  };
+}
