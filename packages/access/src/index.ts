@@ -20,3 +20,4 @@ export { accessRouter } from './routes/router.ts';
 export type { AccessRouterOptions } from './routes/router.ts';
 export { API_PREFIX, searchJson, recordJson, recordViewJson, caseJson } from './search/json.ts';
 export type { SearchJson, RecordJson, WithheldJson, FileJson } from './search/json.ts';
+export { PUBLIC_OPENAPI_PATHS, PUBLIC_OPENAPI_SCHEMAS } from './routes/openapi.ts';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { accessCatalog } from '@bevara/access';
 import { ermsCatalog } from '@bevara/ingest';
 import { Archive, BevaraError } from '@bevara/storage';
 import type { Io } from './output/io.ts';
@@ -22,7 +23,7 @@ export function makeContext(io: Io, archiveOption: string | undefined): Context 
     io,
     archiveDir,
     // Every command opens the archive with the ERMS tables, so any rebuild restores them too.
-    openArchive: () => Archive.open(archiveDir(), { catalogExtensions: [ermsCatalog] }),
+    openArchive: () => Archive.open(archiveDir(), { catalogExtensions: [ermsCatalog, accessCatalog()] }),
   };
 }
 

@@ -28,7 +28,7 @@ export const register: Register = (program, run) => {
           const service = new SubmissionService(archive, { maxBytes: num(opts.maxBytes, 'max-bytes'), idleTimeoutMs: num(opts.idleTimeout, 'idle-timeout'), concurrency: Math.max(1, num(opts.concurrency, 'concurrency')) }, log);
           service.resume();
           const drop = opts.drop ? new DropFolder(opts.drop, { submitter: { name: 'drop-folder', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => service.ingestFile(f, s), log }) : undefined;
-          const server = http.createServer(createApp({ submissions: service, log }).callback());
+          const server = http.createServer(createApp({ submissions: service, log, access: { archive } }).callback());
           server.requestTimeout = 0; // uploads may be large; the spooler enforces an idle timeout instead
           await new Promise<void>((resolve, reject) => server.once('error', reject).listen(num(opts.port, 'port'), opts.host, resolve));
           const addr = server.address();

@@ -3,12 +3,15 @@
  * document, and the routers the other packages export (ingest's submissions; access's when it exists).
  */
 import Koa from 'koa';
+import { accessRouter, type AccessRouterOptions } from '@bevara/access';
 import { submissionRouter, type SubmissionService } from '@bevara/ingest';
 import { OPENAPI } from './openapi.ts';
 import { problemJson } from './problem.ts';
 
 export interface AppOptions {
   submissions: SubmissionService;
+  /** The public pages and /api/v1/public (search, records, cases, downloads). */
+  access?: AccessRouterOptions;
   log: (entry: Record<string, unknown>) => void;
 }
 
@@ -23,6 +26,7 @@ export function createApp(options: AppOptions): Koa {
   const submissions = submissionRouter(options.submissions);
   app.use(submissions.routes());
   app.use(submissions.allowedMethods());
+  if (options.access) app.use(accessRouter(options.access).routes());
   // Errors are rendered by problemJson; koa's default handler would only log them twice.
   app.silent = true;
   return app;
