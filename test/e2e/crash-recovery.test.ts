@@ -7,18 +7,12 @@
  * with a catalog row that matches its inventory, whatever was reported committed survived, no temp
  * files or orphan version folders remain, and the audit log verifies.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Archive } from '@bevara/storage';
-import { REPO_ROOT } from '../support/cli.ts';
 import { CRASH_FILE_SIZE, seededBytes, sha256, tempDir, walk } from './support/archive.ts';
-
-const WRITER = path.join(REPO_ROOT, 'test/e2e/support/crash-writer.ts');
-const TSX = pathToFileURL(createRequire(path.join(REPO_ROOT, 'packages/cli/package.json')).resolve('tsx')).href;
+import { runWriter } from './support/crash.ts';
 
 /**
  * Kill points. One AIP is 30 content puts, then PREMIS, METS, v1/inventory.json, its sidecar, v1.p7s,
@@ -30,34 +24,6 @@ const PUT_KILLS: [number, 'before' | 'during' | 'after' | 'later'][] = [
   [37, 'during'], [37, 'after'], [38, 'before'], [38, 'after'], [39, 'during'], [41, 'during'], [55, 'during'],
 ];
 const TIMED_KILLS = 3;
-
-interface Run { killed: string; committed: Map<string, string> }
-
-function runWriter(archiveDir: string, args: string[], killAfterMs?: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, WRITER, archiveDir, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const committed = new Map<string, string>();
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-        const [, id, head] = out.slice(0, nl).split(' ');
-        if (id && head) committed.set(id, head);
-        out = out.slice(nl + 1);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(guard);
-      if (signal !== 'SIGKILL') reject(new Error(`writer ended with ${code ?? signal} instead of being killed:\n${err}`));
-      else resolve({ killed: args.length ? `at put ${args.join(' ')}` : `after ${killAfterMs} ms`, committed });
-    });
-  });
-}
 
 describe('SIGKILL while writing', () => {
   let dir: string;
