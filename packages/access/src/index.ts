@@ -21,3 +21,7 @@ export type { AccessRouterOptions } from './routes/router.ts';
 export { API_PREFIX, searchJson, recordJson, recordViewJson, caseJson } from './search/json.ts';
 export type { SearchJson, RecordJson, WithheldJson, FileJson } from './search/json.ts';
 export { PUBLIC_OPENAPI_PATHS, PUBLIC_OPENAPI_SCHEMAS } from './routes/openapi.ts';
+export { decideSecrecy, findRecord } from './secrecy/decide.ts';
+export type { DecisionInput, DecisionOutcome, RecordRef } from './secrecy/decide.ts';
+export { secrecyDue } from './secrecy/due.ts';
+export type { DueRecord } from './secrecy/due.ts';
