@@ -18,6 +18,10 @@ TYPO = {
     '@agenTtype=': '@agentType=',
     'record/Relation/': 'record/relation/',
     '”main_signatory]': '”main_signatory”]',
+    # ERMS21-23 leave out the maintenanceEvent step the schema (and ERMS20) puts between history and event.
+    'maintenanceHistory/eventDateTime': 'maintenanceHistory/maintenanceEvent/eventDateTime',
+    'maintenanceHistory/agent': 'maintenanceHistory/maintenanceEvent/agent',
+    'maintenanceHistory/eventType': 'maintenanceHistory/maintenanceEvent/eventType',
 }
 FOOTER = re.compile(r'^\s*(_{10,}|\d{4}-\d\d-\d\d\s+Version|CITS ERMS\s+DILCIS)')
 

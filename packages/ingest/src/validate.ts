@@ -82,9 +82,13 @@ async function validateView(pkg: PackageView, options: ValidateOptions): Promise
   const fgsDescriptor = ['sip.xml', 'mets.xml'].find((f) => pkg.entry(f)?.type === 'file');
   const rootFile = pkg.entry('METS.xml')?.type === 'file' ? 'METS.xml' : fgsDescriptor;
   const rootMets = rootFile === undefined ? undefined : await readMets(rootFile, 'root');
+  // E-ARK requires METS.xml at the root; a package described by sip.xml, or with Content/ and no METS.xml, is FGS 1.2
+  // even when its PROFILE is missing or wrong (then FGS12-002 says so).
+  const fgsLayout = rootFile !== 'METS.xml' && (rootFile !== undefined || pkg.entries.some((e) => e.path.startsWith('Content/')));
   const isFgs12 =
     options.agreement?.profile === 'FGS12' ||
-    (options.agreement?.profile === undefined && rootMets !== undefined && (attr(rootMets.root, 'PROFILE') ?? '').includes(FGS12_PROFILE_MARK));
+    (options.agreement?.profile === undefined &&
+      (fgsLayout || (rootMets !== undefined && (attr(rootMets.root, 'PROFILE') ?? '').includes(FGS12_PROFILE_MARK))));
 
   let profile: string;
   let files: FileFacts[] = [];
