@@ -3,7 +3,7 @@
  * temp file in the target's folder and are renamed into place after fsync (see durable.ts).
  */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, opendir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -26,6 +26,7 @@ const execFileAsync = promisify(execFile);
 /** Above this many deferred files, flush() syncs the whole filesystem once instead of each file. */
 const SYNCFS_THRESHOLD = 16;
 const CHECKED_FOLDERS_MAX = 10_000;
+const DIGEST_CHUNK = 1024 * 1024;
 
 export interface LocalBlobStoreConfig {
   /** Short name from the archive config. */
@@ -138,6 +139,30 @@ export class LocalBlobStore implements BlobStore {
     } catch (e) {
       await handle.close();
       throw this.#failure(e, key);
+    }
+  }
+
+  async digest(key: string): Promise<PutResult> {
+    assertValidKey(key);
+    const file = await this.#pathFor(key);
+    const handle = await open(file, 'r').catch((e: unknown) => {
+      throw isMissing(e) ? notFound(key) : this.#failure(e, key);
+    });
+    try {
+      const hash = createHash('sha256');
+      const buffer = Buffer.allocUnsafe(DIGEST_CHUNK);
+      let size = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+        size += bytesRead;
+      }
+      return { size, sha256: hash.digest('hex') };
+    } catch (e) {
+      throw this.#failure(e, key);
+    } finally {
+      await handle.close();
     }
   }
 

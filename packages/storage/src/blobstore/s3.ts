@@ -3,6 +3,7 @@
  * its SHA-256 as `x-amz-meta-sha256`; ETags are no checksum (multipart, and RGW returns an empty
  * one after a multipart upload).
  */
+import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
@@ -85,6 +86,22 @@ export class S3BlobStore implements BlobStore {
       if (NOT_FOUND.has(s3ErrorCode(e) ?? '')) throw new StorageError('S-001', `object not found: ${key}`, { key });
       throw toStorageError(e, this.#config, 'reading', key);
     }
+  }
+
+  /** Re-reads the object's bytes: a fixity check must not trust the stored x-amz-meta-sha256. */
+  async digest(key: string): Promise<PutResult> {
+    const hash = createHash('sha256');
+    let size = 0;
+    const stream = await this.get(key);
+    try {
+      for await (const chunk of stream) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+    } catch (e) {
+      throw toStorageError(e, this.#config, 'reading', key);
+    }
+    return { size, sha256: hash.digest('hex') };
   }
 
   async stat(key: string): Promise<BlobStat | null> {

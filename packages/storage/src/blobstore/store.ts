@@ -25,6 +25,12 @@ export interface BlobStore {
   /** A stream of the object's bytes; S-001 if absent. `range` is inclusive [start, end]. */
   get(key: string, range?: { start: number; end: number }): Promise<Readable>;
 
+  /**
+   * Re-reads the object and returns its size and SHA-256: the fixity check of verify and audit.
+   * S-001 if absent. Backends may read faster than through get() (no stream per object).
+   */
+  digest(key: string): Promise<PutResult>;
+
   /** Size and mtime, or null when absent. */
   stat(key: string): Promise<BlobStat | null>;
 
