@@ -15,8 +15,19 @@ import { rgwInstalled, startGateway, startRgw, stopGateway, type RgwCluster } fr
 import { createSampleAip, sampleFiles, tempDir } from './support/archive.ts';
 
 // minio is the storage package's dependency, not the root's: resolve it from there
-const { Client } = (await import(createRequire(new URL('../../packages/storage/package.json', import.meta.url)).resolve('minio'))) as typeof import('minio');
-type Client = InstanceType<typeof Client>;
+// (its types too, so the few calls used here are declared below)
+interface Client {
+  listObjects(bucket: string, prefix: string, recursive: boolean, options: { IncludeVersion: boolean }): AsyncIterable<unknown>;
+  getObjectRetention(bucket: string, name: string, options: { versionId: string }): Promise<unknown>;
+  removeObject(bucket: string, name: string, options: { versionId: string; governanceBypass?: boolean }): Promise<void>;
+  putObject(bucket: string, name: string, data: Buffer): Promise<unknown>;
+  getObject(bucket: string, name: string, options: { versionId: string }): Promise<AsyncIterable<Buffer>>;
+  getObjectLegalHold(bucket: string, name: string): Promise<unknown>;
+  makeBucket(bucket: string, region: string): Promise<void>;
+}
+const { Client } = (await import(createRequire(new URL('../../packages/storage/package.json', import.meta.url)).resolve('minio'))) as {
+  Client: new (options: Record<string, unknown>) => Client;
+};
 
 describe.skipIf(!rgwInstalled())('durability on a locked S3 store (private Ceph RGW)', () => {
   let rgw: RgwCluster;
