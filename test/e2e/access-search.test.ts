@@ -20,7 +20,7 @@ let work: string;
 let archive: Archive;
 const truths: PackageTruth[] = [];
 const now = new Date('2026-11-23T12:00:00Z');
-const PROFILES = ['fgs12'] as const;
+const PROFILES = ['fgs12', 'eark-csip-2.1'] as const;
 
 beforeAll(async () => {
   work = tempDir('access-search');
