@@ -24,3 +24,13 @@ export { verifyDetached } from './signing/cms.ts';
 
 export type { AuditEvent, AuditEntry } from './audit/format.ts';
 export type { AuditVerification } from './audit/log.ts';
+
+export { renderMetrics, METRICS_CONTENT_TYPE } from './metrics/metrics.ts';
+export { jsonLogger, SILENT } from './metrics/log.ts';
+export type { Logger, LogLevel } from './metrics/log.ts';
+export type { AuditOptions, AuditReport } from './fixity/audit.ts';
+export type { StoreReport, CopyFinding } from './fixity/state.ts';
+export type { ExportResult } from './export/export.ts';
+export type { HeldStore } from './replication/legal-hold.ts';
+export type { RetryPolicy } from './replication/copy.ts';
+export type { Policy, AuditPolicy } from './archive/config.ts';
