@@ -104,8 +104,12 @@ describe('SIGKILL while writing', () => {
       for (const [id, head] of run.committed) survivors.set(id, head);
       aips = await assertWhole(`killed ${run.killed}`);
     }
-    // The kills hit real work: AIPs were committed and survived.
-    expect(survivors.size).toBeGreaterThan(3);
+    // The kills hit real work: the kills after put 37 (the root inventory), at put 38 (three of them),
+    // 39, 41 and 55 each come after an AIP's commit, so at least that many AIPs exist however slow the
+    // machine is (recovery keeps them as committed); and what the writer
+    // reported committed survived (checked after every kill above).
+    expect(aips).toBeGreaterThanOrEqual(6);
     expect(aips).toBeGreaterThanOrEqual(survivors.size);
-  });
+  }, 300_000); // about 45 s on two free cores; a shared, overloaded runner can take twice the default limit
+
 });
