@@ -111,5 +111,4 @@ describe('SIGKILL while writing', () => {
     expect(aips).toBeGreaterThanOrEqual(6);
     expect(aips).toBeGreaterThanOrEqual(survivors.size);
   }, 300_000); // about 45 s on two free cores; a shared, overloaded runner can take twice the default limit
-
 });
