@@ -41,6 +41,8 @@ if [ "$want_test" = 1 ]; then
   test_missing=()
   command -v xmllint >/dev/null 2>&1 || test_missing+=(libxml2-utils)
   command -v openssl >/dev/null 2>&1 || test_missing+=(openssl)
+  # Debian's Chromium for the accessibility and leak tests (driven by playwright-core at /usr/bin/chromium)
+  [ -x /usr/bin/chromium ] || test_missing+=(chromium)
   if [ ${#test_missing[@]} -gt 0 ]; then apt_install "${test_missing[@]}"; fi
 fi
 

@@ -9,6 +9,7 @@ import { PATHS, TEXT, type Lang } from './i18n.ts';
 /** Where the request form posts (begäran om utlämnande); the disclosure service answers it. */
 export const REQUEST_ACTION = '/api/v1/public/requests';
 export const STYLESHEET = '/static/bevara.css';
+export const ICON = '/static/bevara.svg';
 export const fileUrl = (id: string): string => `/api/v1/public/files/${id}/content`;
 
 export interface PageLinks {
@@ -26,6 +27,7 @@ function layout(lang: Lang, title: string, links: PageLinks, main: Html): string
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} – ${t.siteName}</title>
 <link rel="stylesheet" href="${STYLESHEET}">
+<link rel="icon" href="${ICON}" type="image/svg+xml">
 <link rel="alternate" hreflang="${t.otherLang}" href="${links.other}">
 </head>
 <body>
@@ -170,6 +172,9 @@ export function errorPage(lang: Lang, status: 400 | 404): string {
 <p><a href="${PATHS[lang].home}">${t.back}</a></p>`;
   return layout(lang, title, { other: PATHS[t.otherLang].home }, main);
 }
+
+/** A plain mark, so browsers do not ask for /favicon.ico. */
+export const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d4e89"/><path d="M4 3h5a3 3 0 0 1 0 6H4zm0 6h6a3 3 0 0 1 0 6H4z" fill="#fff"/></svg>';
 
 export const STYLESHEET_CSS = `*{box-sizing:border-box}
 body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#fff}

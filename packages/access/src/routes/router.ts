@@ -12,7 +12,7 @@ import { ACCESS_ERRORS, type AccessCode } from '../errors.ts';
 import { caseJson, recordViewJson, searchJson, API_PREFIX } from '../search/json.ts';
 import { caseView, recordView, releasedFile, searchPublic } from '../search/public.ts';
 import { PATHS, type Lang } from './i18n.ts';
-import { casePage, errorPage, recordPage, searchPage, STYLESHEET, STYLESHEET_CSS, withheldPage } from './pages.ts';
+import { casePage, errorPage, ICON, ICON_SVG, recordPage, searchPage, STYLESHEET, STYLESHEET_CSS, withheldPage } from './pages.ts';
 import { searchParams } from './params.ts';
 import { etagOf, notModified, securityHeaders, sendCached } from './respond.ts';
 
@@ -48,12 +48,14 @@ export function accessRouter(options: AccessRouterOptions): Router {
     }
   };
 
-  router.get(STYLESHEET, (ctx) => {
-    securityHeaders(ctx);
-    if (notModified(ctx, etagOf(STYLESHEET_CSS))) return;
-    ctx.type = 'text/css; charset=utf-8';
-    ctx.body = STYLESHEET_CSS;
-  });
+  for (const [url, type, body] of [[STYLESHEET, 'text/css; charset=utf-8', STYLESHEET_CSS], [ICON, 'image/svg+xml', ICON_SVG]] as const) {
+    router.get(url, (ctx) => {
+      securityHeaders(ctx);
+      if (notModified(ctx, etagOf(body))) return;
+      ctx.type = type;
+      ctx.body = body;
+    });
+  }
 
   for (const lang of ['sv', 'en'] as const) {
     const p = PATHS[lang];
