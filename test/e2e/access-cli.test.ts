@@ -1,0 +1,141 @@
+/**
+ * The access commands of the real `bevara` CLI on a real archive: `bevara search --json` prints exactly what
+ * GET /api/v1/public/records answers; `secrecy due` lists what lapses next; `secrecy clear` and `set` are new
+ * AIP versions with a PREMIS event and an audit-log entry, change what the public sees at once, and survive
+ * `bevara catalog rebuild`.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Archive } from '@bevara/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessCatalog } from '../../packages/access/src/catalog/extension.ts';
+import { createApp } from '../../packages/cli/src/serve/app.ts';
+import { ermsCatalog } from '../../packages/ingest/src/erms-catalog/extension.ts';
+import { generatePackage } from '../../packages/ingest/src/generator/generate.ts';
+import type { PackageTruth } from '../../packages/ingest/src/generator/types.ts';
+import { writeZip } from '../../packages/ingest/src/generator/writers.ts';
+import { ingestPackage } from '../../packages/ingest/src/pipeline/ingest.ts';
+import { SubmissionService } from '../../packages/ingest/src/submission/service.ts';
+import { bevaraIn, jsonError, jsonLines } from '../support/cli.ts';
+import { tempDir } from './support/archive.ts';
+
+let work: string;
+let dir: string;
+let truth: PackageTruth;
+let aipId: string;
+const extensions = () => ({ catalogExtensions: [ermsCatalog, accessCatalog()] });
+
+beforeAll(async () => {
+  work = tempDir('access-cli');
+  dir = path.join(work, 'archive');
+  const archive = await Archive.init(dir, extensions());
+  const spec = generatePackage({ profile: 'fgs12', seed: 'access-cli', organisation: 'Exempelby kommun', cases: 5, markers: true });
+  await writeZip(spec, path.join(work, 'p.zip'));
+  const result = await ingestPackage(archive, path.join(work, 'p.zip'), { agreement: { id: 'default', name: 'Default', strictFormats: false, allowUpdates: false }, submitter: 'test' });
+  expect(result.outcome).toBe('archived');
+  truth = spec.truth;
+  aipId = result.aip!;
+  await archive.close();
+}, 300_000);
+
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const search = async (q: string) => {
+  const r = await bevaraIn(dir, ['search', q, '--json', '--limit', '100']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { records: Array<{ objectId: string; id: string }>; total: number };
+};
+
+describe('bevara search', () => {
+  it('prints exactly what the public API answers', async () => {
+    const archive = await Archive.open(dir, extensions());
+    const server = http.createServer(createApp({ submissions: new SubmissionService(archive), log: () => undefined, access: { archive } }).callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const q of ['bygglov', 'kommun', truth.cases[0]!.diarienummer, 'påhitt', 'BVRHEMLIG']) {
+        const api = await (await fetch(`${base}/api/v1/public/records?q=${encodeURIComponent(q)}&limit=100`)).json();
+        expect(await search(q), q).toEqual(api);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await archive.close();
+    }
+  });
+});
+
+describe('bevara secrecy', () => {
+  const withheld = () => truth.cases.flatMap((c) => c.records).filter((r) => r.secrecy && r.secrecy.level === 'record');
+  const released = () => truth.cases.flatMap((c) => c.records).filter((r) => !r.secrecy);
+
+  it('due lists withheld records that lapse on a known day, soonest first', async () => {
+    const r = await bevaraIn(dir, ['secrecy', 'due', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const due = jsonLines<{ objectId: string; publicFrom: string }>(r.stdout);
+    expect(due.length).toBeGreaterThan(0);
+    const days = due.map((d) => d.publicFrom);
+    expect(days).toEqual([...days].sort());
+    for (const d of due) expect(d.publicFrom).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const secret = new Set(truth.cases.flatMap((c) => c.records).filter((x) => x.secrecy).map((x) => x.objectId));
+    for (const d of due) expect(secret.has(d.objectId)).toBe(true);
+  });
+
+  it('clear releases a record and set withholds one: new versions, PREMIS events, audit entries, kept by a rebuild', async () => {
+    const toRelease = withheld()[0]!;
+    const toWithhold = released()[0]!;
+    expect((await search(toRelease.objectId)).records.map((x) => x.objectId)).not.toContain(toRelease.objectId);
+
+    const cleared = await bevaraIn(dir, ['secrecy', 'clear', toRelease.objectId, '--reason', 'Prövad: uppgifterna är inte längre känsliga', '--by', 'arkivarie', '--json']);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(jsonLines(cleared.stdout)[0]).toMatchObject({ objectId: toRelease.objectId, action: 'clear', publicFrom: '0000-01-01', version: 'v2' });
+    expect((await search(toRelease.objectId)).records.map((x) => x.objectId)).toContain(toRelease.objectId);
+
+    const set = await bevaraIn(dir, ['secrecy', 'set', toWithhold.objectId, '--ground', 'OSL 26 kap. 1 §', '--reason', 'Innehåller uppgifter om enskilds förhållanden', '--by', 'arkivarie', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(jsonLines(set.stdout)[0]).toMatchObject({ objectId: toWithhold.objectId, action: 'set', ground: 'OSL 26 kap. 1 §', version: 'v3' });
+    expect((await search(toWithhold.objectId)).records.map((x) => x.objectId)).not.toContain(toWithhold.objectId);
+
+    const rebuilt = await bevaraIn(dir, ['catalog', 'rebuild']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect((await search(toRelease.objectId)).records.map((x) => x.objectId)).toContain(toRelease.objectId);
+    expect((await search(toWithhold.objectId)).records.map((x) => x.objectId)).not.toContain(toWithhold.objectId);
+
+    const archive = await Archive.open(dir, extensions());
+    try {
+      const aip = archive.show(aipId);
+      expect(aip.head).toBe('v3');
+      const premis = aip.events.filter((e) => e.type === 'metadata modification');
+      expect(premis.map((e) => e.version)).toEqual(['v2', 'v3']);
+      expect(premis[1]!.detail).toContain('OSL 26 kap. 1 §');
+      const audit = [];
+      for await (const e of archive.audit.entries()) if (e.type === 'secrecy.decided') audit.push(e);
+      expect(audit.map((e) => [e.actor, (e.data as { record: string }).record, (e.data as { action: string }).action])).toEqual([
+        ['arkivarie', toRelease.objectId, 'clear'],
+        ['arkivarie', toWithhold.objectId, 'set'],
+      ]);
+    } finally {
+      await archive.close();
+    }
+    const verify = await bevaraIn(dir, ['verify']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
+
+  it('refuses an unreadable ground (A-005) and an unknown record (A-001), changing nothing', async () => {
+    const bad = await bevaraIn(dir, ['secrecy', 'set', released()[1]!.objectId, '--ground', 'sekretess', '--reason', 'x', '--json']);
+    expect(bad.code).toBe(2);
+    expect(jsonError(bad).code).toBe('A-005');
+    const none = await bevaraIn(dir, ['secrecy', 'clear', 'XX 1999/0001-1', '--reason', 'x', '--json']);
+    expect(none.code).toBe(2);
+    expect(jsonError(none).code).toBe('A-001');
+    const archive = await Archive.open(dir, extensions());
+    try {
+      expect(archive.show(aipId).head).toBe('v3');
+    } finally {
+      await archive.close();
+    }
+  });
+});
