@@ -27,7 +27,8 @@ export async function writeAipVersion(
   const stamp = now.toISOString();
   const added = new Map<string, { mimeType: string }>();
   const objects: PremisObject[] = [];
-  for await (const file of input.files) {
+  // Small files are dominated by file-system round trips, not bytes: keep a few puts in flight.
+  await forEachConcurrently(input.files, PUT_CONCURRENCY, async (file) => {
     if (isReserved(file.path)) {
       throw new StorageError('S-014', `${file.path} is written by Bevara itself and cannot be supplied`, { path: file.path });
     }
@@ -36,13 +37,14 @@ export async function writeAipVersion(
     const mimeType = file.format?.mimeType ?? mimeTypeFor(file.path);
     added.set(file.path, { mimeType });
     objects.push({ path: file.path, sha256: entry.digest, size: entry.size, ...(file.format ? { format: file.format } : {}) });
-  }
+  });
   for (const path of input.remove ?? []) {
     if (isReserved(path)) throw new StorageError('S-014', `${path} is written by Bevara itself and cannot be removed`, { path });
     tx.remove(path);
   }
   const version = `v${tx.version}`;
   const agents = uniqueAgents([BEVARA_AGENT, ...(input.agents ?? [])]);
+  objects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const premis = buildPremis({ objects, events: input.events, agents, now });
   const premisEntry = await tx.put(premisPath(version), premis);
   added.set(premisPath(version), { mimeType: 'application/xml' });
@@ -71,6 +73,32 @@ export async function writeAipVersion(
     files,
   });
   await tx.put(AIP_METS, mets);
+}
+
+const PUT_CONCURRENCY = 8;
+
+/**
+ * Runs `fn` over the items with at most `limit` running at once, taking items from the iterable one at
+ * a time (it may be a lazy stream of package entries). The first failure stops new work and is thrown
+ * once the running calls have settled.
+ */
+async function forEachConcurrently<T>(items: Iterable<T> | AsyncIterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for await (const item of items) {
+    if (failure) break;
+    const task: Promise<void> = fn(item).then(
+      () => void running.delete(task),
+      (error: unknown) => {
+        running.delete(task);
+        failure ??= { error };
+      },
+    );
+    running.add(task);
+    if (running.size >= limit) await Promise.race(running);
+  }
+  await Promise.all(running);
+  if (failure) throw failure.error;
 }
 
 function isReserved(path: string): boolean {
