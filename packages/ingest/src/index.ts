@@ -9,7 +9,7 @@ export type { Level, Location, Result, Status, ValidationReport } from './report
 export { openPackage } from './sip/open.ts';
 export type { PackageEntry, PackageView, ReadLimits } from './sip/types.ts';
 
-export { ingestPackage, aipIdFor, FORMAT_POLICY_RULE, RECEIPTS_DIR } from './pipeline/ingest.ts';
+export { ingestPackage, aipIdFor, RECEIPTS_DIR } from './pipeline/ingest.ts';
 export type { Agreement, IngestOptions, IngestResult } from './pipeline/types.ts';
 export { SubmissionLedger } from './pipeline/ledger.ts';
 export type { SubmissionState, SubmissionStatus } from './pipeline/ledger.ts';
@@ -20,7 +20,7 @@ export type { ErmsCase, ErmsRecord, SecrecyMarking } from './erms-catalog/parse.
 
 export { signReceipt, receiptXml, RECEIPT_NS, RECEIPT_FORMAT } from './submission/receipt.ts';
 export type { Receipt, ReceiptFile, SignedReceipt } from './submission/receipt.ts';
-export { SubmissionRegistry, DEFAULT_AGREEMENT } from './submission/agreements.ts';
+export { SubmissionRegistry, DEFAULT_AGREEMENT, agreementRefusal } from './submission/agreements.ts';
 export type { Submitter, TokenRecord } from './submission/agreements.ts';
 export { SubmissionService, DEFAULT_SUBMISSION_LIMITS } from './submission/service.ts';
 export type { SubmissionLimits, SubmissionView } from './submission/service.ts';

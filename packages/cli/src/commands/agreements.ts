@@ -9,14 +9,15 @@ export const register: Register = (program, run) => {
     .command('add')
     .argument('<id>', 'agreement id (letters, digits, ".", "_", "-")')
     .requiredOption('--name <name>', 'human-readable name')
+    .option('--reference <text>', 'what packages cite as metsHdr/altRecordID TYPE="SUBMISSIONAGREEMENT"; others are refused (I-027)')
     .option('--strict-formats', 'reject packages with files outside the format policy (default: warn)')
     .option('--allow-updates', 'archive the same OBJID with other content as a new AIP version (default: refuse, I-016)')
     .option('--json', 'print the agreement as one JSON object')
     .addHelpText('after', '\nEXIT STATUS\n  0 added, 2 usage or system error (I-024 exists already)')
     .action(
-      run(async (ctx, id: string, opts: { name: string; strictFormats?: boolean; allowUpdates?: boolean }) =>
+      run(async (ctx, id: string, opts: { name: string; reference?: string; strictFormats?: boolean; allowUpdates?: boolean }) =>
         withArchive(ctx, async (archive) => {
-          const a = await SubmissionRegistry.open(archive).addAgreement({ id, name: opts.name, strictFormats: !!opts.strictFormats, allowUpdates: !!opts.allowUpdates }, process.env.USER ?? 'cli');
+          const a = await SubmissionRegistry.open(archive).addAgreement({ id, name: opts.name, ...(opts.reference !== undefined ? { reference: opts.reference } : {}), strictFormats: !!opts.strictFormats, allowUpdates: !!opts.allowUpdates }, process.env.USER ?? 'cli');
           ctx.io.out(ctx.io.json ? jsonLine(a) : `added agreement ${a.id}`);
           return 0;
         }),
@@ -30,7 +31,7 @@ export const register: Register = (program, run) => {
       run(async (ctx) =>
         withArchive(ctx, async (archive) => {
           for (const a of SubmissionRegistry.open(archive).agreements()) {
-            ctx.io.out(ctx.io.json ? jsonLine(a) : `${a.id}\t${a.name}${a.strictFormats ? '\tstrict-formats' : ''}${a.allowUpdates ? '\tallow-updates' : ''}`);
+            ctx.io.out(ctx.io.json ? jsonLine(a) : `${a.id}\t${a.name}${a.reference ? `\treference=${a.reference}` : ''}${a.strictFormats ? '\tstrict-formats' : ''}${a.allowUpdates ? '\tallow-updates' : ''}`);
           }
           return 0;
         }),

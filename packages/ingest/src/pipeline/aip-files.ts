@@ -1,9 +1,10 @@
 /**
  * The submitted package as AIP files: every file of the package under `submission/`, each streamed once into
  * storage through an ObservingStream (SHA-256, size, PRONOM format in the same pass), with the METS-declared
- * SHA-256 handed to storage so a file that changed since validation aborts the version. After the package
- * files, the caller's closing files (receipt, report) are produced from what was observed.
+ * SHA-256 handed to storage so a file that changed since validation aborts the version. Once every package
+ * file has been stored, the caller's closing files (receipt, report) are produced from what was observed.
  */
+import { finished } from 'node:stream/promises';
 import type { AipFile } from '@bevara/storage';
 import type { Identification } from '../formats/identify.ts';
 import type { PackageView } from '../sip/types.ts';
@@ -31,22 +32,17 @@ export function packageFiles(
   const stored: StoredFile[] = [];
   const paths = pkg.entries.filter((e) => e.type === 'file').map((e) => e.path).sort();
   async function* files(): AsyncGenerator<AipFile> {
-    let previous: { path: string; stream: ObservingStream } | undefined;
-    // writeAipVersion consumes each source before asking for the next file, so the previous one is complete here.
-    const collect = () => {
-      if (previous === undefined) return;
-      const result = previous.stream.result;
-      if (result === undefined) return;
-      const file = { path: previous.path, ...result };
-      stored.push(file);
-      onStored(file, stored.length, paths.length);
-    };
+    // Storage writes several files at once, so a file is complete only when its stream has ended.
+    const ends: Promise<unknown>[] = [];
     for (const path of paths) {
-      collect();
       const stream = new ObservingStream(path);
       const source = (await pkg.open(path)).on('error', (e) => stream.destroy(e));
       source.pipe(stream);
-      previous = { path, stream };
+      ends.push(finished(stream).then(() => {
+        if (stream.result === undefined) return;
+        stored.push({ path, ...stream.result });
+        onStored(stored[stored.length - 1]!, stored.length, paths.length);
+      }));
       const declared = declaredSha256.get(path);
       yield {
         path: `${SUBMISSION_DIR}/${path}`,
@@ -58,7 +54,10 @@ export function packageFiles(
         },
       };
     }
-    collect();
+    await Promise.allSettled(ends);
+    // A file that did not end failed its write, and storage aborts the version: no receipt for a partial package.
+    if (stored.length < paths.length) return;
+    stored.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     yield* closing(stored);
   }
   return { files: files(), stored };

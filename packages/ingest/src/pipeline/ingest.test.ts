@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { casesOf, documentsOf, ermsCatalog, secrecyOf } from '../erms-catalog/extension.ts';
 import { generatePackage } from '../generator/generate.ts';
 import { writeFolder, writeZip } from '../generator/writers.ts';
+import { SubmissionRegistry } from '../submission/agreements.ts';
 import { ingestPackage } from './ingest.ts';
 import type { Agreement } from './types.ts';
 
@@ -104,6 +105,28 @@ describe('ingestPackage', () => {
     expect(result.aip).toBeUndefined();
     expect(archive.list().length).toBe(before);
     expect(stagingLeft()).toEqual([]);
+  });
+
+  it('refuses with I-027 a package citing another submission agreement than the one it is submitted under', async () => {
+    const registry = SubmissionRegistry.open(archive);
+    const hr = await registry.addAgreement({ id: 'hr', name: 'HR system', reference: 'KS 2024/0001' }, 'test');
+    const citing = (seed: string, cited: string) => writeFolder(
+      generatePackage({ profile: 'fgs12', seed, organisation: 'Exempelby kommun', cases: 1, submissionAgreement: cited }),
+      fs.mkdtempSync(path.join(work, `${seed}-`)),
+    );
+    const before = archive.list().length;
+    // cites hr's reference, submitted under the default agreement
+    const underDefault = await ingestPackage(archive, await citing('cites-hr', 'KS 2024/0001'), { agreement, submitter: 's' });
+    expect(underDefault.outcome).toBe('rejected');
+    expect(underDefault.receipt.receipt.failedRules).toEqual(['I-027']);
+    // cites some other text, submitted under hr, which names its reference
+    const otherText = await ingestPackage(archive, await citing('cites-other', 'KS 1999/0007'), { agreement: hr, submitter: 's' });
+    expect(otherText.receipt.receipt.failedRules).toEqual(['I-027']);
+    expect(archive.list().length).toBe(before);
+    expect(stagingLeft()).toEqual([]);
+    // cites hr's reference under hr, and hr's id: both archived
+    expect((await ingestPackage(archive, await citing('cites-hr-ok', 'KS 2024/0001'), { agreement: hr, submitter: 's' })).outcome).toBe('archived');
+    expect((await ingestPackage(archive, await citing('cites-hr-id', 'hr'), { agreement: hr, submitter: 's' })).outcome).toBe('archived');
   });
 
   it('signs receipts so that openssl cms -verify accepts them', async () => {

@@ -9,10 +9,12 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { BevaraError, type Archive, type PremisAgent, type PremisEvent } from '@bevara/storage';
 import { INGEST_ERRORS, IngestError } from '../errors.ts';
-import { checkFormat, DEFAULT_FORMAT_POLICY } from '../formats/policy.ts';
+import { DEFAULT_FORMAT_POLICY } from '../formats/policy.ts';
 import type { Result, ValidationReport } from '../report/types.ts';
+import { FORMAT_RULE } from '../rules/formats.ts';
 import { openPackage } from '../sip/open.ts';
 import type { PackageView } from '../sip/types.ts';
+import { agreementRefusal, SubmissionRegistry } from '../submission/agreements.ts';
 import { signReceipt, RECEIPT_FORMAT, type Receipt, type SignedReceipt } from '../submission/receipt.ts';
 import { validatePackage } from '../validate.ts';
 import { packageFiles, SUBMISSION_DIR, type StoredFile } from './aip-files.ts';
@@ -21,8 +23,6 @@ import { fileSha256, packageSha256 } from './package-digest.ts';
 import { probePackage, type PackageFacts } from './probe.ts';
 import type { IngestOptions, IngestResult } from './types.ts';
 
-/** Requirement ID of the agreement's format policy (strict agreements reject, others warn). */
-export const FORMAT_POLICY_RULE = 'BEVARA-FMT-001';
 /** Where receipts and the validation report live inside an AIP, one set per version. */
 export const RECEIPTS_DIR = 'metadata/submission';
 
@@ -62,12 +62,15 @@ export async function ingestPackage(archive: Archive, packagePath: string, optio
     state.packageId = facts.objid ?? pkg.rootName;
     const earlier = ledger.findDecided(state.packageId, state.packageSha256, options.agreement.id);
     if (earlier !== undefined) return repeated(ledger, earlier, pkg.rootName);
+    const refusal = agreementRefusal(facts.agreementReference, options.agreement, SubmissionRegistry.open(archive).agreements());
+    if (refusal) return reject(archive, ledger, state, refusalReport(pkg.rootName, refusal), facts, options);
 
     setStatus('validating');
     let report: ValidationReport;
     try {
       report = await validatePackage(packagePath, {
-        agreement: { ...(options.agreement.profile ? { profile: options.agreement.profile } : {}), ...(options.agreement.csipVersion ? { csipVersion: options.agreement.csipVersion } : {}) },
+        // The format policy is the validator's rule BEVARA-007; a strict agreement makes a violation a failure.
+        agreement: { ...(options.agreement.profile ? { profile: options.agreement.profile } : {}), ...(options.agreement.csipVersion ? { csipVersion: options.agreement.csipVersion } : {}), strictFormats: options.agreement.strictFormats },
         staging: archive.paths.staging,
         ...(options.progress ? { progress: (d: number, t: number) => options.progress!(d, t, 'validating') } : {}),
       });
@@ -97,25 +100,16 @@ async function archiveValid(
   report: ValidationReport, aipId: string, previousHead: string | undefined, options: IngestOptions,
 ): Promise<IngestResult> {
   const version = previousHead ? `v${Number(previousHead.slice(1)) + 1}` : 'v1';
-  const formatResults: Result[] = [];
   let signed: SignedReceipt | undefined;
-  const finalReport = (): ValidationReport => ({ ...report, results: [...report.results, ...formatResults] });
   const { files, stored } = packageFiles(
     pkg,
     facts.declaredSha256,
-    (file, done, total) => {
-      options.progress?.(done, total, file.path);
-      const check = checkFormat(file.identification, DEFAULT_FORMAT_POLICY);
-      if (check.ok) return;
-      const strict = options.agreement.strictFormats;
-      formatResults.push({ id: FORMAT_POLICY_RULE, level: strict ? 'MUST' : 'SHOULD', status: strict ? 'failed' : 'warning', message: check.message, location: { file: file.path } });
-      if (strict) throw new FormatRefusal();
-    },
+    (file, done, total) => options.progress?.(done, total, file.path),
     (all) => {
       const decidedAt = new Date();
       state.decidedAt = decidedAt.toISOString();
       signed = signReceipt(receiptOf(archive, state, 'archived', [], { id: aipId, version }, all, facts), archive.keys.signer());
-      const json = Buffer.from(JSON.stringify(finalReport()) + '\n', 'utf8');
+      const json = Buffer.from(JSON.stringify(report) + '\n', 'utf8');
       return [
         { path: `${RECEIPTS_DIR}/receipt-${version}.xml`, source: signed.xml },
         { path: `${RECEIPTS_DIR}/receipt-${version}.xml.p7s`, source: signed.xmlSignature },
@@ -134,26 +128,21 @@ async function archiveValid(
     label: facts.label ?? state.packageId!,
   };
   // Storage reads `events` only after it consumed the files, when digests and formats are known.
-  const events = () => premisEvents(state, report, stored, formatResults, submitter.id);
-  try {
-    if (previousHead) {
-      const now = new Set(pkg.entries.filter((e) => e.type === 'file').map((e) => `${SUBMISSION_DIR}/${e.path}`));
-      const remove = stateFiles(await archive.inventory(aipId)).filter((p) => p.startsWith(`${SUBMISSION_DIR}/`) && !now.has(p));
-      await archive.addVersion(aipId, withEvents({ ...common, remove }, events));
-    } else {
-      await archive.createAip(withEvents({ ...common, id: aipId, contentCategory: 'Mixed' }, events));
-    }
-  } catch (e) {
-    if (e instanceof FormatRefusal) return reject(archive, ledger, state, finalReport(), facts, options);
-    throw e;
+  const events = () => premisEvents(state, report, stored, submitter.id);
+  if (previousHead) {
+    const now = new Set(pkg.entries.filter((e) => e.type === 'file').map((e) => `${SUBMISSION_DIR}/${e.path}`));
+    const remove = stateFiles(await archive.inventory(aipId)).filter((p) => p.startsWith(`${SUBMISSION_DIR}/`) && !now.has(p));
+    await archive.addVersion(aipId, withEvents({ ...common, remove }, events));
+  } else {
+    await archive.createAip(withEvents({ ...common, id: aipId, contentCategory: 'Mixed' }, events));
   }
   state.status = 'archived';
   state.aip = aipId;
   state.version = version;
-  ledger.decide(state, finalReport(), signed!);
+  ledger.decide(state, report, signed!);
   options.onStatus?.('archived');
   await archive.record({ type: 'submission.archived', actor: options.submitter, subject: aipId, data: { submission: state.id, package: state.packageId!, sha256: state.packageSha256!, version } });
-  return { submissionId: state.id, package: state.packageName!, packageId: state.packageId!, outcome: 'archived', aip: aipId, version, report: finalReport(), receipt: signed!, repeated: false };
+  return { submissionId: state.id, package: state.packageName!, packageId: state.packageId!, outcome: 'archived', aip: aipId, version, report, receipt: signed!, repeated: false };
 }
 
 async function reject(
@@ -208,7 +197,8 @@ function receiptOf(
   };
 }
 
-function premisEvents(state: SubmissionState, report: ValidationReport, stored: StoredFile[], formats: Result[], submitter: string): PremisEvent[] {
+function premisEvents(state: SubmissionState, report: ValidationReport, stored: StoredFile[], submitter: string): PremisEvent[] {
+  const formats = report.results.filter((r) => r.id === FORMAT_RULE && r.status !== 'passed');
   const objects = stored.map((f) => `${SUBMISSION_DIR}/${f.path}`);
   const warnings = report.results.filter((r) => r.status === 'warning').length;
   const unidentified = stored.filter((f) => f.identification.puid === null).length;
@@ -232,8 +222,6 @@ function stateFiles(inv: Awaited<ReturnType<Archive['inventory']>>): string[] {
   const state = inv.versions[inv.head]?.state ?? {};
   return Object.values(state).flat();
 }
-
-class FormatRefusal extends Error {}
 
 /** Failures that judge the package (exit 1 in the ingest table) reject it; anything else is a system error. */
 function isRefusal(e: unknown): e is IngestError {

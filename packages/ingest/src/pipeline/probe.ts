@@ -17,6 +17,8 @@ export interface PackageFacts {
   /** mets/@OBJID of the package METS, when readable. */
   objid?: string;
   label?: string;
+  /** The submission agreement the package cites (metsHdr/altRecordID TYPE="SUBMISSIONAGREEMENT"). */
+  agreementReference?: string;
   /** Declared SHA-256 (lower-case hex) by package path. */
   declaredSha256: Map<string, string>;
   cases: ErmsCase[];
@@ -41,6 +43,8 @@ export async function probePackage(pkg: PackageView): Promise<PackageFacts> {
       if (objid) facts.objid = objid;
       const label = attr(root, 'LABEL')?.trim();
       if (label) facts.label = label;
+      const cited = all(root, 'mets:metsHdr/mets:altRecordID[@TYPE="SUBMISSIONAGREEMENT"]')[0]?.text().trim();
+      if (cited) facts.agreementReference = cited;
     }
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
     for (const loc of all(root, 'mets:fileSec//mets:file/mets:FLocat | mets:amdSec/*/mets:mdRef | mets:dmdSec/mets:mdRef')) {

@@ -6,6 +6,11 @@ import type { SubmissionStatus } from './ledger.ts';
 export interface Agreement {
   id: string;
   name: string;
+  /**
+   * The reference packages under this agreement cite in metsHdr/altRecordID TYPE="SUBMISSIONAGREEMENT" (often the
+   * agreement's diarienummer). When set, a package citing anything else is refused (I-027).
+   */
+  reference?: string;
   /** A file outside the format policy rejects the package instead of being a warning. */
   strictFormats: boolean;
   /** The same OBJID with other content becomes a new AIP version instead of being refused (I-016). */

@@ -54,11 +54,16 @@ export class SubmissionRegistry {
     return found;
   }
 
-  async addAgreement(input: { id: string; name: string; strictFormats?: boolean; allowUpdates?: boolean }, actor: string): Promise<Agreement> {
+  async addAgreement(input: { id: string; name: string; reference?: string; strictFormats?: boolean; allowUpdates?: boolean }, actor: string): Promise<Agreement> {
     if (!AGREEMENT_ID.test(input.id)) throw new IngestError('I-025', 'agreement id must be 1-64 letters, digits, ".", "_" or "-"', { agreement: input.id });
     if (input.name.trim() === '') throw new IngestError('I-025', 'agreement name must not be empty', { agreement: input.id });
+    const reference = input.reference?.trim();
+    if (reference !== undefined && (reference === '' || reference.length > 200)) throw new IngestError('I-025', 'agreement reference must be 1-200 characters', { agreement: input.id });
     if (this.agreements().some((a) => a.id === input.id)) throw new IngestError('I-024', `agreement ${input.id} exists already`, { agreement: input.id });
-    const agreement: Agreement = { id: input.id, name: input.name.trim(), strictFormats: input.strictFormats ?? false, allowUpdates: input.allowUpdates ?? false };
+    if (reference !== undefined && this.agreements().some((a) => a.reference === reference || a.id === reference)) {
+      throw new IngestError('I-024', `another agreement is cited as ${reference} already`, { agreement: input.id });
+    }
+    const agreement: Agreement = { id: input.id, name: input.name.trim(), ...(reference !== undefined ? { reference } : {}), strictFormats: input.strictFormats ?? false, allowUpdates: input.allowUpdates ?? false };
     this.write('agreements.json', [...this.read<Agreement[]>('agreements.json', []), agreement]);
     await this.archive.record({ type: 'agreement.added', actor, subject: agreement.id, data: { ...agreement } });
     return agreement;
@@ -100,6 +105,20 @@ export class SubmissionRegistry {
   private write(file: string, value: unknown): void {
     writeDurably(path.join(this.dir, file), JSON.stringify(value, null, 2) + '\n');
   }
+}
+
+/**
+ * Whether a package may be submitted under an agreement, judged by the agreement it cites in its METS
+ * (metsHdr/altRecordID TYPE="SUBMISSIONAGREEMENT"). It may when it cites nothing (the token binds it), cites the
+ * agreement's id or reference, or, under an agreement that sets no reference, cites a free text that names no
+ * other known agreement. Returns the refusal (I-027) otherwise.
+ */
+export function agreementRefusal(cited: string | undefined, agreement: Agreement, known: readonly Agreement[]): IngestError | undefined {
+  if (cited === undefined || cited === agreement.id || cited === agreement.reference) return undefined;
+  const other = known.find((a) => a.id !== agreement.id && (a.id === cited || a.reference === cited));
+  if (agreement.reference === undefined && other === undefined) return undefined;
+  const expected = agreement.reference ?? agreement.id;
+  return new IngestError('I-027', `the package cites submission agreement "${cited}"${other ? ` (agreement ${other.id})` : ''}, but it is submitted under agreement ${agreement.id} ("${expected}")`, { agreement: agreement.id, cited });
 }
 
 function sha256(s: string): string {

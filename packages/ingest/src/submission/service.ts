@@ -16,7 +16,7 @@ import { probePackage } from '../pipeline/probe.ts';
 import type { IngestResult } from '../pipeline/types.ts';
 import type { ValidationReport } from '../report/types.ts';
 import { openPackage } from '../sip/open.ts';
-import { SubmissionRegistry, type Submitter } from './agreements.ts';
+import { agreementRefusal, SubmissionRegistry, type Submitter } from './agreements.ts';
 import type { Receipt } from './receipt.ts';
 import { spoolUpload } from './spool.ts';
 
@@ -60,7 +60,13 @@ export class SubmissionService {
       const id = SubmissionLedger.newId();
       const receivedAt = new Date();
       const spooled = await spoolUpload(req, this.uploads, `${id}.pkg`, this.limits);
-      const earlier = await this.earlierDecision(spooled.file, spooled.sha256, submitter);
+      let earlier: string | undefined;
+      try {
+        earlier = await this.earlierDecision(spooled.file, spooled.sha256, submitter);
+      } catch (e) {
+        await rm(spooled.file, { force: true });
+        throw e;
+      }
       if (earlier !== undefined) {
         await rm(spooled.file, { force: true });
         return { code: 200, view: this.view(earlier)! };
@@ -118,7 +124,7 @@ export class SubmissionService {
   }
 
   private track(p: Promise<unknown>): void {
-    const q = p.catch(() => undefined);
+    const q = this.archive.ingestMetrics.observe(p).catch(() => undefined);
     this.running.add(q);
     void q.finally(() => this.running.delete(q));
   }
@@ -151,6 +157,10 @@ export class SubmissionService {
     }
   }
 
+  /**
+   * The first submission of this same package, if one was decided; throws I-027 when the package cites another
+   * submission agreement than the token's, so it is refused before anything is recorded.
+   */
   private async earlierDecision(file: string, sha256: string, submitter: Submitter): Promise<string | undefined> {
     let pkg;
     try {
@@ -160,6 +170,8 @@ export class SubmissionService {
     }
     try {
       const facts = await probePackage(pkg);
+      const refusal = agreementRefusal(facts.agreementReference, submitter.agreement, this.registry.agreements());
+      if (refusal) throw refusal;
       return this.ledger.findDecided(facts.objid ?? pkg.rootName, sha256, submitter.agreement.id);
     } finally {
       await pkg.close();
