@@ -52,7 +52,7 @@ export const OPENAPI = {
           '200': { description: 'the same package (OBJID and SHA-256) was decided before: that submission', content: { 'application/json': { schema: { $ref: '#/components/schemas/Submission' } } } },
           '400': problemResponse('upload cut off or too slow (I-021), bad input (I-025)'),
           '401': problemResponse('no or unknown token (I-018)'),
-          '403': problemResponse('token for another agreement (I-019)'),
+          '403': problemResponse('token for another agreement (I-019), or the package cites another submission agreement (I-027)'),
           '413': problemResponse('body over the size limit (I-020)'),
           '503': problemResponse('too many submissions in progress (I-022)'),
         },
