@@ -101,7 +101,7 @@ describe('public pages in Chromium', () => {
       await Promise.all([page.waitForURL(/q=bygglov/), page.click('button[type=submit]')]);
       expect(await page.locator('ol.hits li').count()).toBeGreaterThan(0);
       // the stylesheet loads under the CSP (no violation reported)
-      expect(await page.evaluate(() => getComputedStyle(document.body).margin)).toBe('0px');
+      expect(await page.evaluate('getComputedStyle(document.body).margin')).toBe('0px');
     } finally {
       await context.close();
     }
