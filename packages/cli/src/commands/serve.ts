@@ -4,6 +4,7 @@ import { BevaraError } from '@bevara/storage';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { createApp } from '../serve/app.ts';
+import { AuditSchedule, loggerFrom, metricsMiddleware } from '../serve/operations.ts';
 
 export const register: Register = (program, run) => {
   program
@@ -15,9 +16,10 @@ export const register: Register = (program, run) => {
     .option('--idle-timeout <ms>', 'longest pause in an upload', String(DEFAULT_SUBMISSION_LIMITS.idleTimeoutMs))
     .option('--concurrency <n>', 'uploads and ingests at once', String(DEFAULT_SUBMISSION_LIMITS.concurrency))
     .option('--drop <dir>', 'also take packages from this drop folder (see bevara watch --help)')
+    .option('--audit-check <ms>', 'how often to look whether a fixity audit is due (the cycle is the policy\'s); 0 = no audits here', '3600000')
     .addHelpText('after', '\nEXIT STATUS\n  0 stopped by SIGINT/SIGTERM, 2 usage or system error')
     .action(
-      run(async (ctx, opts: { host: string; port: string; maxBytes: string; idleTimeout: string; concurrency: string; drop?: string }) =>
+      run(async (ctx, opts: { host: string; port: string; maxBytes: string; idleTimeout: string; concurrency: string; drop?: string; auditCheck: string }) =>
         withArchive(ctx, async (archive) => {
           const num = (v: string, name: string) => {
             const n = Number(v);
@@ -25,18 +27,22 @@ export const register: Register = (program, run) => {
             return n;
           };
           const log = (entry: Record<string, unknown>) => ctx.io.err(JSON.stringify({ time: new Date().toISOString(), ...entry }));
+          const auditCheck = num(opts.auditCheck, 'audit-check');
           const service = new SubmissionService(archive, { maxBytes: num(opts.maxBytes, 'max-bytes'), idleTimeoutMs: num(opts.idleTimeout, 'idle-timeout'), concurrency: Math.max(1, num(opts.concurrency, 'concurrency')) }, log);
           service.resume();
-          const drop = opts.drop ? new DropFolder(opts.drop, { submitter: { name: 'drop-folder', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => service.ingestFile(f, s), log }) : undefined;
-          const server = http.createServer(createApp({ submissions: service, log, access: { archive } }).callback());
+          const drop = opts.drop ? new DropFolder(opts.drop, { submitter: { name: 'drop-folder', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => archive.ingestMetrics.observe(service.ingestFile(f, s)), log }) : undefined;
+          const server = http.createServer(createApp({ submissions: service, log, access: { archive }, metrics: metricsMiddleware(archive) }).callback());
           server.requestTimeout = 0; // uploads may be large; the spooler enforces an idle timeout instead
           await new Promise<void>((resolve, reject) => server.once('error', reject).listen(num(opts.port, 'port'), opts.host, resolve));
           const addr = server.address();
           log({ level: 'info', msg: 'listening', address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
           drop?.start();
+          const audits = auditCheck > 0 ? new AuditSchedule(archive, { checkEveryMs: auditCheck, logger: loggerFrom(log) }) : undefined;
+          audits?.start();
           await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await drop?.stop();
+          await audits?.stop();
           await service.idle();
           return 0;
         }),

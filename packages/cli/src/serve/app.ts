@@ -13,6 +13,8 @@ export interface AppOptions {
   /** The public pages and /api/v1/public (search, records, cases, downloads). */
   access?: AccessRouterOptions;
   log: (entry: Record<string, unknown>) => void;
+  /** GET /metrics (serve/operations.ts); absent in tests of the API alone. */
+  metrics?: Koa.Middleware;
 }
 
 export function createApp(options: AppOptions): Koa {
@@ -23,6 +25,7 @@ export function createApp(options: AppOptions): Koa {
     if (ctx.method === 'GET' && ctx.path === '/api/v1/openapi.json') { ctx.body = OPENAPI; return; }
     await next();
   });
+  if (options.metrics) app.use(options.metrics);
   const submissions = submissionRouter(options.submissions);
   app.use(submissions.routes());
   app.use(submissions.allowedMethods());

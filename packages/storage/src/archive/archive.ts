@@ -31,6 +31,7 @@ import { setLegalHold, type HeldStore } from '../replication/legal-hold.ts';
 import { runAudit, type AuditOptions, type AuditReport } from '../fixity/audit.ts';
 import { readAuditState, storesDue } from '../fixity/state.ts';
 import { exportAips, type ExportResult } from '../export/export.ts';
+import { IngestMetrics } from '../metrics/ingest.ts';
 import { STORAGE_FORMAT_DOC } from './format-doc.ts';
 
 export interface Progress {
@@ -54,6 +55,8 @@ export class Archive {
   readonly store: BlobStore;
   readonly reader: ObjectReader;
   readonly audit: AuditLog;
+  /** Ingest durations and queue depth of this process, for `/metrics` (the submission service reports to it). */
+  readonly ingestMetrics = new IngestMetrics();
   private readonly lock: WriteLock;
   private readonly journal: FileJournal;
 

@@ -1,7 +1,8 @@
 /**
  * The archive's durability in Prometheus text format, for `/metrics` (the serve command mounts it).
  * Everything is read at scrape time from the catalog, the config and the audit state file, so the
- * numbers are the same whichever process (CLI audit, server) did the work.
+ * numbers are the same whichever process (CLI audit, server) did the work; the ingest figures that
+ * follow them are this process's own (metrics/ingest.ts).
  */
 import { Gauge, Registry } from 'prom-client';
 import type { Archive } from '../archive/archive.ts';
@@ -42,5 +43,5 @@ export async function renderMetrics(archive: Archive, now = new Date()): Promise
   gauge('bevara_audit_copies_checked_total', 'Copies re-hashed by audits', state.totals.copiesChecked);
   gauge('bevara_fixity_failures_total', 'Copies found bad or missing', state.totals.failures);
   gauge('bevara_repairs_total', 'Copies repaired from a good copy', state.totals.repairs);
-  return registry.metrics();
+  return (await registry.metrics()) + (await archive.ingestMetrics.text());
 }
