@@ -72,7 +72,7 @@ function stagingLeft(): string[] {
 describe('HTTP submissions', () => {
   it('answers /healthz and serves its OpenAPI 3.1 document', async () => {
     await conforms(await fetch(`${base}/healthz`), '/healthz', 'get');
-    const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json();
+    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { openapi: string };
     expect(doc.openapi).toBe('3.1.0');
   });
 
@@ -135,9 +135,9 @@ describe('HTTP submissions', () => {
       await writeHostile(kind, file);
       const res = await post(file);
       expect(res.status).toBe(202);
-      const { id } = await res.json();
+      const { id } = (await res.json()) as { id: string };
       await service.idle();
-      const view = await (await fetch(`${base}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json();
+      const view = (await (await fetch(`${base}/api/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as any;
       expect(view.status).toBe('rejected');
       expect(view.receipt.failedRules.length).toBeGreaterThan(0);
       expect(archive.list()).toHaveLength(1);
