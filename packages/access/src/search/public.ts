@@ -190,7 +190,8 @@ export function caseView(db: Db, id: string, now: Date): CaseView {
   if (!c) throw notFound('A-002', id);
   const rows = db.prepare('SELECT r.*, r.public_from <= @today AS released FROM access_records r WHERE r.case_id = @id ORDER BY coalesce(r.date, \'\'), r.rid').all({ id, today }) as Array<RecordRow & { released: number }>;
   return {
-    case: { ...heading(c), openedAt: c.opened_at, closedAt: c.closed_at, withheld: !c.released },
+    // A withheld case shows that it exists, its diarienummer and the day it was opened; nothing else.
+    case: c.released ? { ...heading(c), openedAt: c.opened_at, closedAt: c.closed_at, withheld: false } : { ...heading(c), organisation: null, openedAt: c.opened_at, closedAt: null, withheld: true },
     records: rows.map((r) => {
       if (!r.released) return { status: 'withheld' as const, record: withheld(r) };
       const { files: _files, ...rest } = toRecord(r, []);
