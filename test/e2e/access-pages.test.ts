@@ -118,5 +118,12 @@ describe('public pages in Chromium', () => {
     expect(body).not.toMatch(/<script|style=/);
     const again = await fetch(base + '/', { headers: { 'If-None-Match': etag } });
     expect(again.status).toBe(304);
+    const file = archive.catalog.db.prepare('SELECT f.id, f.size, f.sha256 FROM access_files f JOIN access_records r ON r.rid = f.rid WHERE r.public_from <= ? LIMIT 1').get(new Date().toISOString().slice(0, 10)) as { id: string; size: number; sha256: string };
+    const head = await fetch(`${base}/api/v1/public/files/${file.id}/content`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), head.headers.get('etag')]).toEqual([200, String(file.size), `"${file.sha256}"`]);
+    const download = await fetch(`${base}/api/v1/public/files/${file.id}/content`);
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="/);
+    expect(download.headers.get('content-security-policy')).toContain('sandbox');
+    expect((await download.arrayBuffer()).byteLength).toBe(file.size);
   });
 });

@@ -94,7 +94,9 @@ export function accessRouter(options: AccessRouterOptions): Router {
     ctx.set('Content-Disposition', contentDisposition(file.name));
     ctx.type = file.mimeType || 'application/octet-stream';
     ctx.length = file.size;
-    ctx.body = ctx.method === 'HEAD' ? null : await options.archive.openFile(file.aipId, file.path);
+    // HEAD answers the headers only; no stream is opened that nobody would read.
+    if (ctx.method === 'HEAD') ctx.status = 200;
+    else ctx.body = await options.archive.openFile(file.aipId, file.path);
   });
   return router;
 }
