@@ -1,0 +1,85 @@
+/**
+ * Validation benchmarks (issue 4), each against a baseline measured in the same run on the same data:
+ * - the XSD step on the METS of a 10,000-file package vs `xmllint --noout --schema` on the same file (≤ 1.2×);
+ * - whole validation of that package as a zip vs `unzip` + `sha256sum` over its files (≤ 2×);
+ * - validation per package over the E-ARK corpus, median (no baseline; the issue's note gives the figures).
+ * Bevara runs in this process (timed with hrtime, after one warm-up that loads the schemas); baselines are commands.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync, createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatePackage } from '../packages/ingest/src/generator/generate.ts';
+import { writeFolder, writeZip } from '../packages/ingest/src/generator/writers.ts';
+import { validatePackage } from '../packages/ingest/src/validate.ts';
+import { parseSafeBytes } from '../packages/ingest/src/xml/dom.ts';
+import { readXmlSafely } from '../packages/ingest/src/xml/safe.ts';
+import { validateAgainst } from '../packages/ingest/src/xml/xsd.ts';
+import { median, report, timed } from './lib.ts';
+
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const FILES = Number(process.env['BENCH_SMALL_FILES'] ?? 10_000);
+const CORPUS = '/work/shared/reference/eark-ip-test-corpus/corpus';
+const EARK_SCHEMA = fileURLToPath(new URL('../schemas/xsd/eark-mets.xsd', import.meta.url));
+
+async function seconds(f: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+const work = await mkdtemp(join(process.env['BENCH_DIR'] ?? tmpdir(), 'bevara-bench-validate-'));
+try {
+  const spec = generatePackage({ profile: 'eark-csip-2.1', seed: 'bench', organisation: 'Exempelby kommun', cases: 50, extraFiles: FILES });
+  const folder = await writeFolder(spec, join(work, 'folder'));
+  const zip = join(work, 'package.zip');
+  await writeZip(spec, zip);
+  const mets = join(folder, 'representations/rep1/METS.xml');
+
+  // XSD step: parse + validate the 10,000-file METS against the pinned E-ARK METS schemas.
+  const xsd = async () => {
+    const doc = parseSafeBytes(await readXmlSafely(createReadStream(mets), { name: mets }), mets);
+    const errors = await validateAgainst(doc, 'eark-mets');
+    if (errors.length > 0) throw new Error(`bench METS invalid: ${errors[0]!.message}`);
+  };
+  await xsd();
+  const ours: number[] = [];
+  const lint: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    ours.push(await seconds(xsd));
+    lint.push((await timed('xmllint', ['--noout', '--nonet', '--schema', EARK_SCHEMA, mets])).wall);
+  }
+  report(`XSD step, METS of ${FILES} files`, '≤ 1.2×', ours, lint);
+
+  // Whole validation of the zip vs unzip + sha256sum over its files.
+  const whole: number[] = [];
+  const base: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    whole.push(await seconds(async () => {
+      const r = await validatePackage(zip);
+      if (!r.files || r.files.length < FILES) throw new Error('bench package not fully read');
+    }));
+    const out = join(work, `unzipped-${i}`);
+    base.push((await timed('bash', ['-c', `unzip -q -o ${zip} -d ${out} && find ${out} -type f -print0 | xargs -0 sha256sum > /dev/null`])).wall);
+    await rm(out, { recursive: true, force: true });
+  }
+  report(`whole validation, zip of ${spec.files.length} files`, '≤ 2×', whole, base);
+
+  // Validation per package over the corpus, median.
+  if (existsSync(CORPUS)) {
+    const per: number[] = [];
+    for (const spec of ['CSIP', 'SIP']) {
+      for (const req of await readdir(join(CORPUS, spec))) {
+        for (const side of ['valid', 'invalid']) {
+          const dir = join(CORPUS, spec, req, side);
+          if (!existsSync(dir)) continue;
+          for (const p of await readdir(dir)) per.push(await seconds(() => validatePackage(join(dir, p))));
+        }
+      }
+    }
+    console.log(`corpus: ${per.length} packages, median ${(median(per) * 1000).toFixed(1)} ms per package, max ${(Math.max(...per) * 1000).toFixed(1)} ms`);
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
