@@ -30,10 +30,8 @@ export function xpathOf(el: Element): string {
     const qname = prefix ? `${prefix}:${node.name()}` : node.name();
     const parent: unknown = node.parent();
     if (parent instanceof libxml.Element) {
-      const same = parent.childNodes().filter(
-        (c) => c.type() === 'element' && (c as Element).name() === node!.name(),
-      );
-      steps.unshift(same.length > 1 ? `${qname}[${same.indexOf(node) + 1}]` : qname);
+      const position = siblingPositions(parent).get(node);
+      steps.unshift(position && position.of > 1 ? `${qname}[${position.index}]` : qname);
       node = parent;
     } else {
       steps.unshift(qname);
@@ -41,6 +39,29 @@ export function xpathOf(el: Element): string {
     }
   }
   return `/${steps.join('/')}`;
+}
+
+/**
+ * Each element child's position among its same-named siblings, computed once per parent: a METS with
+ * 10,000 <file> elements would otherwise cost 10,000 sibling scans per location. libxmljs2 hands out
+ * the same wrapper object for a node every time, so the wrapper can key the cache.
+ */
+const positionsByParent = new WeakMap<Element, Map<Element, { index: number; of: number }>>();
+
+function siblingPositions(parent: Element): Map<Element, { index: number; of: number }> {
+  let positions = positionsByParent.get(parent);
+  if (positions) return positions;
+  positions = new Map();
+  const byName = new Map<string, Element[]>();
+  for (const c of parent.childNodes()) {
+    if (c.type() !== 'element') continue;
+    const child = c as Element;
+    const group = byName.get(child.name()) ?? byName.set(child.name(), []).get(child.name())!;
+    group.push(child);
+  }
+  for (const group of byName.values()) group.forEach((child, i) => positions!.set(child, { index: i + 1, of: group.length }));
+  positionsByParent.set(parent, positions);
+  return positions;
 }
 
 /** libxmljs2's element type, re-exported for code outside this package that walks parsed documents. */
