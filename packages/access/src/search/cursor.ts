@@ -2,8 +2,8 @@
 import { AccessError } from '../errors.ts';
 
 export interface Cursor {
-  /** The sort key of the last row: an FTS rank (number) or a record date (string, '' when none). */
-  k: number | string;
+  /** The sort key of the last row: its date ('' when it has none). */
+  k: string;
   /** The last row's id, the tie-breaker. */
   r: number;
 }
@@ -22,6 +22,6 @@ export function decodeCursor(text: string): Cursor {
     throw bad();
   }
   const c = v as Partial<Cursor> | null;
-  if (!c || !(typeof c.k === 'string' || (typeof c.k === 'number' && Number.isFinite(c.k))) || !Number.isSafeInteger(c.r)) throw bad();
+  if (!c || typeof c.k !== 'string' || c.k.length > 40 || !Number.isSafeInteger(c.r)) throw bad();
   return { k: c.k, r: c.r as number };
 }

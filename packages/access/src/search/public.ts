@@ -99,7 +99,6 @@ interface RecordRow {
   record_type: string | null;
   date: string | null;
   organisation: string | null;
-  rank?: number;
   snip?: string | null;
 }
 
@@ -129,23 +128,21 @@ export function searchPublic(db: Db, params: SearchParams, now: Date): SearchRes
     args['kind'] = params.kind;
   }
   const columns = 'r.rid, r.id, r.object_id, r.diarienummer, r.case_id, r.title, r.record_type, r.date, r.year, r.organisation';
+  // Hits are ordered newest first, never by bm25: its scores count every document, withheld ones too, so a
+  // score (or an order built on one) would tell how many withheld documents contain a word.
   let hits: string;
-  let page: string;
   if (match !== null) {
     args['match'] = match;
-    hits = `SELECT ${columns}, bm25(access_fts, 10.0, 5.0, 1.0) AS rank,
-                   snippet(access_fts, -1, char(1), char(2), '…', 16) AS snip
+    hits = `SELECT ${columns}, snippet(access_fts, -1, char(1), char(2), '…', 16) AS snip
               FROM access_fts JOIN access_records r ON r.rid = access_fts.rowid
              WHERE access_fts MATCH @match AND ${filters.join(' AND ')}`;
-    if (cursor && typeof cursor.k !== 'number') throw new AccessError('A-004', 'the cursor belongs to another query', {});
-    page = `SELECT * FROM hits ${cursor ? 'WHERE (rank > @k OR (rank = @k AND rid > @r))' : ''} ORDER BY rank, rid LIMIT @limit`;
   } else {
-    hits = `SELECT ${columns}, NULL AS rank, NULL AS snip FROM access_records r WHERE ${filters.join(' AND ')}`;
-    if (cursor && typeof cursor.k !== 'string') throw new AccessError('A-004', 'the cursor belongs to another query', {});
-    page = `SELECT * FROM hits ${cursor ? "WHERE (coalesce(date, '') < @k OR (coalesce(date, '') = @k AND rid > @r))" : ''}
-            ORDER BY coalesce(date, '') DESC, rid LIMIT @limit`;
+    hits = `SELECT ${columns}, NULL AS snip FROM access_records r WHERE ${filters.join(' AND ')}`;
   }
+  const page = `SELECT * FROM hits ${cursor ? "WHERE (coalesce(date, '') < @k OR (coalesce(date, '') = @k AND rid > @r))" : ''}
+                ORDER BY coalesce(date, '') DESC, rid LIMIT @limit`;
   if (cursor) {
+    if (typeof cursor.k !== 'string') throw new AccessError('A-004', 'the cursor is not one this server gave out', {});
     args['k'] = cursor.k;
     args['r'] = cursor.r;
   }
@@ -163,7 +160,7 @@ export function searchPublic(db: Db, params: SearchParams, now: Date): SearchRes
   const files = filesOf(db, shown.map((r) => r.rid));
   return {
     records: shown.map((r) => ({ ...toRecord(r, files.get(r.rid) ?? []), snippet: r.snip ?? null })),
-    next: more && last ? encodeCursor({ k: match !== null ? (last.rank as number) : (last.date ?? ''), r: last.rid }) : null,
+    next: more && last ? encodeCursor({ k: last.date ?? '', r: last.rid }) : null,
     total,
     facets: {
       organisation: facet('organisation'),
