@@ -90,6 +90,17 @@ describe('public pages in Chromium', () => {
     expect(found).toEqual({});
   });
 
+  it('axe finds a violation when there is one (the check can fail)', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      await page.setContent('<!doctype html><html><head><title>t</title></head><body><main><input type="text"></main></body></html>');
+      expect((await axeViolations(page)).map((v) => v.id)).toEqual(expect.arrayContaining(['html-has-lang', 'label']));
+    } finally {
+      await context.close();
+    }
+  });
+
   it('searches with JavaScript off, under the real Content-Security-Policy', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const errors: string[] = [];
