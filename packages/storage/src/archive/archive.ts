@@ -175,8 +175,12 @@ export class Archive {
     const pending = this.journal.pending();
     if (pending.length === 0) return;
     await this.lock.run(async () => {
+      // a cut-short entry (crash or full disk before any store was written) is only removed: the audit
+      // log gains nothing, so no new checkpoint is due (one would collide with the last, S-023)
+      let recorded = false;
       for (const { token, entry } of this.journal.pending()) {
         if (entry) {
+          recorded = true;
           const outcome = await settleInterruptedVersion(this.replicaSet, entry.objectRoot, entry.version);
           const inv = await this.reader.inventoryAt(entry.objectRoot);
           if (inv) await this.catalogHandle.put(await indexAip(this.reader, inv), (p) => this.reader.readSmall(inv, p));
@@ -185,7 +189,7 @@ export class Archive {
         }
         await this.journal.end(token);
       }
-      await this.checkpoint();
+      if (recorded) await this.checkpoint();
     });
   }
 

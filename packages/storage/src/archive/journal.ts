@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { StorageError } from '../errors.ts';
 import type { Journal } from '../ocfl/transaction.ts';
 
 export interface JournalEntry {
@@ -18,14 +19,20 @@ export class FileJournal implements Journal {
     fs.mkdirSync(this.dir, { recursive: true });
     const token = randomUUID();
     const file = path.join(this.dir, `${token}.json`);
-    const fd = fs.openSync(file, 'wx');
     try {
-      fs.writeSync(fd, JSON.stringify({ ...entry, started: new Date().toISOString() } satisfies JournalEntry));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      const fd = fs.openSync(file, 'wx');
+      try {
+        fs.writeSync(fd, JSON.stringify({ ...entry, started: new Date().toISOString() } satisfies JournalEntry));
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fsyncDir(this.dir);
+    } catch (e) {
+      // nothing has been written to a store yet: an entry that could not be written whole is not left behind
+      fs.rmSync(file, { force: true });
+      throw journalFailure(e, this.dir);
     }
-    fsyncDir(this.dir);
     return token;
   }
 
@@ -58,4 +65,14 @@ function fsyncDir(dir: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** A full staging disk is S-025 (retryable: space may be freed); other file-system errors name the journal. */
+function journalFailure(e: unknown, dir: string): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new StorageError('S-025', `no space left in the staging folder ${dir} for the write journal; free space and try again`, { path: dir }, { cause: e });
+  }
+  if (typeof code === 'string') return new StorageError('S-006', `cannot write the journal in ${dir}: ${(e as Error).message}`, { path: dir }, { cause: e });
+  return e;
 }

@@ -54,11 +54,25 @@ export async function writeFileDurably(
   const temp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
   const handle = await open(temp, 'wx');
   try {
+    // The disk's own error (ENOSPC, EIO) is the one to report: when the sink throws, Node 20's pipeline
+    // may reject with the AbortError of the source it tears down instead.
+    let diskError: unknown;
     const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
-      for await (const chunk of chunks) await writeAll(handle, chunk);
+      for await (const chunk of chunks) {
+        try {
+          await writeAll(handle, chunk);
+        } catch (e) {
+          diskError = e;
+          throw e;
+        }
+      }
     };
-    if (options.through) await pipeline(source, options.through, sink);
-    else await pipeline(source, sink);
+    try {
+      if (options.through) await pipeline(source, options.through, sink);
+      else await pipeline(source, sink);
+    } catch (e) {
+      throw diskError ?? e;
+    }
     if (options.sync !== false) await handle.sync();
     await handle.close();
     options.beforeRename?.();

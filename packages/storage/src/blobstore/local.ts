@@ -311,6 +311,9 @@ export class LocalBlobStore implements BlobStore {
         { cause: e },
       );
     }
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return new StorageError('S-025', `blob store ${this.name}: no space left writing ${key}`, { store: this.name, root: this.root, key }, { cause: e });
+    }
     if (typeof code === 'string') {
       return this.#unavailable(`${code} on ${key}: ${(e as Error).message}`, e);
     }
