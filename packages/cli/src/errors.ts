@@ -6,6 +6,7 @@ export const CLI_ERRORS = {
   'C-002': { title: 'no archive given', http: 400, exit: 2 },
   'C-003': { title: 'unexpected internal error', http: 500, exit: 2 },
   'C-004': { title: 'file not found or unreadable', http: 400, exit: 2 },
+  'C-005': { title: 'no such route', http: 404, exit: 2 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type CliCode = keyof typeof CLI_ERRORS;

@@ -1,4 +1,5 @@
-import { INGEST_ERRORS } from '@bevara/ingest';
+import { ACCESS_ERRORS } from '@bevara/access';
+import { FORMAT_ERRORS, GENERATOR_ERRORS, INGEST_ERRORS } from '@bevara/ingest';
 import { STORAGE_ERRORS, type ErrorSpec } from '@bevara/storage';
 import { CLI_ERRORS } from './errors.ts';
 
@@ -6,6 +7,9 @@ import { CLI_ERRORS } from './errors.ts';
 export const ERROR_TABLES: Record<string, Readonly<Record<string, ErrorSpec>>> = {
   storage: STORAGE_ERRORS,
   ingest: INGEST_ERRORS,
+  formats: FORMAT_ERRORS,
+  generator: GENERATOR_ERRORS,
+  access: ACCESS_ERRORS,
   cli: CLI_ERRORS,
 };
 

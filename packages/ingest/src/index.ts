@@ -28,6 +28,8 @@ export { submissionRouter, SUBMISSIONS_PATH } from './submission/router.ts';
 export { DropFolder } from './submission/drop-folder.ts';
 export type { DropFolderOptions, DropOutcome } from './submission/drop-folder.ts';
 
+export { FORMAT_ERRORS } from './formats/errors.ts';
+export { GENERATOR_ERRORS } from './generator/errors.ts';
 export { generatePackage } from './generator/generate.ts';
 export { writeFolder, writeZip, writeTar } from './generator/writers.ts';
 export { writeHostile, HOSTILE_KINDS } from './generator/hostile.ts';
