@@ -7,6 +7,7 @@ export const register: Register = (program, run) => {
   const cmd = program.command('agreements').description('submission agreements (leveransöverenskommelser)');
   cmd
     .command('add')
+    .description('add a submission agreement (audit-logged)')
     .argument('<id>', 'agreement id (letters, digits, ".", "_", "-")')
     .requiredOption('--name <name>', 'human-readable name')
     .option('--reference <text>', 'what packages cite as metsHdr/altRecordID TYPE="SUBMISSIONAGREEMENT"; others are refused (I-027)')
@@ -25,6 +26,7 @@ export const register: Register = (program, run) => {
     );
   cmd
     .command('list')
+    .description('the submission agreements, the embedded default first')
     .option('--json', 'one JSON object per agreement per line')
     .addHelpText('after', '\nEXIT STATUS\n  0 listed, 2 usage or system error')
     .action(

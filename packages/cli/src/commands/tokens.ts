@@ -7,6 +7,7 @@ export const register: Register = (program, run) => {
   const cmd = program.command('tokens').description('bearer tokens for the submission API (stored hashed)');
   cmd
     .command('create')
+    .description('create a bearer token for a submitter under an agreement and print it once')
     .requiredOption('--submitter <name>', 'the business system or person the token stands for')
     .option('--agreement <id>', 'submission agreement the token submits under', 'default')
     .option('--webhook <url>', 'called (POST, JSON) with the outcome of each submission')
