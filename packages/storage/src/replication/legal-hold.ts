@@ -6,7 +6,6 @@
  */
 import type { S3StoreConfig } from '../archive/config.ts';
 import type { BlobStore } from '../blobstore/store.ts';
-import { toStorageError } from '../blobstore/s3-errors.ts';
 
 export interface HeldStore {
   store: string;
@@ -15,7 +14,9 @@ export interface HeldStore {
 
 /** Sets (`on`) or lifts the hold on every object under `objectRoot` in one locked S3 store. */
 export async function setLegalHold(config: S3StoreConfig, store: BlobStore, objectRoot: string, on: boolean): Promise<HeldStore> {
+  // loaded here, not at the top: the S3 client costs every CLI start about a second otherwise
   const { makeClient, resolveS3Config } = await import('../blobstore/s3-config.ts');
+  const { toStorageError } = await import('../blobstore/s3-errors.ts');
   const resolved = resolveS3Config(config);
   const { client, agent } = makeClient(resolved);
   let objects = 0;
