@@ -140,7 +140,8 @@ function packageMets(ctx: PackageContext, erms: SpecFile, premis: SpecFile, doc:
           el('div', { ID: 'div-metadata', LABEL: 'Metadata', DMDID: 'dmd-erms', ADMID: 'digiprov-premis' }),
           el('div', { ID: 'div-documentation', LABEL: 'Documentation' }, [el('fptr', { FILEID: 'fgrp-documentation' })]),
           el('div', { ID: 'div-schemas', LABEL: 'Schemas' }, [el('fptr', { FILEID: 'fgrp-schemas' })]),
-          el('div', { ID: 'div-representations', LABEL: 'Representations' }, [el('fptr', { FILEID: 'fgrp-rep1' })]),
+          // With a representation METS the package METS lists the representation by an mptr only (CSIP 5.3.6,
+          // profile example 2); a bare "Representations" division with an fptr is for packages without one.
           el('div', { ID: 'div-rep1', LABEL: 'Representations/rep1' }, [
             el('mptr', { LOCTYPE: 'URL', 'xlink:type': 'simple', 'xlink:href': repMets.path, 'xlink:title': 'fgrp-rep1' }),
           ]),
@@ -164,9 +165,14 @@ function representationMets(ctx: PackageContext, data: SpecFile[], metsPath: str
     },
     [
       el('metsHdr', { CREATEDATE: truth.createdAt, 'csip:OAISPACKAGETYPE': 'SIP' }, [softwareAgent()]),
-      el('fileSec', { ID: 'filesec-rep1' }, [el('fileGrp', { ID: 'fgrp-rep1-data', USE: 'Data' }, data.map((f, i) => metsFile(`file-${i + 1}`, f, metsPath)))]),
+      // CSIP64: @USE begins with a vocabulary label and is the whole folder path to the data ("Representations/…/data").
+      el('fileSec', { ID: 'filesec-rep1' }, [el('fileGrp', { ID: 'fgrp-rep1-data', USE: 'Representations/rep1/data' }, data.map((f, i) => metsFile(`file-${i + 1}`, f, metsPath)))]),
       el('structMap', { ID: 'structmap-rep1', TYPE: 'PHYSICAL', LABEL: 'CSIP' }, [
-        el('div', { ID: 'div-rep1-root', LABEL: 'rep1' }, [el('div', { ID: 'div-rep1-data', LABEL: 'Data' }, [el('fptr', { FILEID: 'fgrp-rep1-data' })])]),
+        el('div', { ID: 'div-rep1-root', LABEL: 'rep1' }, [
+          // CSIP88/90: the Metadata division is 1..1 MUST in every CSIP METS, even one without metadata sections.
+          el('div', { ID: 'div-rep1-metadata', LABEL: 'Metadata' }),
+          el('div', { ID: 'div-rep1-data', LABEL: 'Representations' }, [el('fptr', { FILEID: 'fgrp-rep1-data' })]),
+        ]),
       ]),
     ],
   );

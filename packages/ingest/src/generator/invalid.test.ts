@@ -55,11 +55,11 @@ describe.skipIf(!HAVE_REF)('invalidVariants', () => {
 
   it('breaks the schema where the rule is a schema rule', async () => {
     const cases: Array<[Profile, string, string, string]> = [
-      ['fgs12', 'FGS12-objid-missing_no_objid', 'sip.xml', 'schemas/fgs-paketstruktur-bundle.xsd'],
-      ['fgs12', 'FGS12-type-invalid_type_sip', 'sip.xml', 'schemas/fgs-paketstruktur-bundle.xsd'],
-      ['fgs12', 'FGS12-agents-too-few_two_agents', 'sip.xml', 'schemas/fgs-paketstruktur-bundle.xsd'],
-      ['fgs12', 'FGS12-accessrestrict-invalid_accessrestrict_hemlig', 'sip.xml', 'schemas/fgs-paketstruktur-bundle.xsd'],
-      ['fgs12', 'FGSE-restriktion-typ-missing_restriktion_no_typ', 'Content/arendehantering.xml', 'fgs/fgs-erms-1.0-derived/Bygglov_v2.xsd'],
+      ['fgs12', 'FGS12-003_no_objid', 'sip.xml', 'schemas/fgs-paketstruktur-bundle.xsd'],
+      ['fgs12', 'FGS12-004_type_sip', 'sip.xml', 'schemas/fgs-paketstruktur-bundle.xsd'],
+      ['fgs12', 'FGS12-007_two_agents', 'sip.xml', 'schemas/fgs-paketstruktur-bundle.xsd'],
+      ['fgs12', 'FGS12-017_accessrestrict_hemlig', 'sip.xml', 'schemas/fgs-paketstruktur-bundle.xsd'],
+      ['fgs12', 'FGSE-001_restriktion_no_typ', 'Content/arendehantering.xml', 'fgs/fgs-erms-1.0-derived/Bygglov_v2.xsd'],
       ['eark-csip-2.1', 'ERMS59_restriction_no_regulation', 'metadata/descriptive/erms.xml', 'fgs/cits-erms/ERMS_v2_1_2.xsd'],
     ];
     for (const [profile, name, file, schema] of cases) {

@@ -7,8 +7,8 @@ import type { PackageSpec, Profile } from './types.ts';
 
 /**
  * Invalid variants of a generated package, one per rule: `id` is the requirement the validator must
- * raise (CSIP…, SIP…, CSIPSTR…, BEVARA-…; FGS12-…/FGSE-… slugs for FGS 1.2, to be reconciled with
- * the validator's table), `name` is the fixture name (`CSIP17_no_dmdsec` style). `mutate` returns a
+ * raise (CSIP…, SIP…, CSIPSTR…, ERMS…, BEVARA-…, and Bevara's numbered FGS12-…/FGSE-… for FGS 1.2, as in
+ * docs/rules.md), `name` is the fixture name (`CSIP17_no_dmdsec` style). `mutate` returns a
  * changed copy and leaves its argument alone.
  */
 export interface InvalidVariant {
@@ -68,6 +68,11 @@ const agentOf = (role: string, type: string) => (e: XmlElement) => e.attrs['ROLE
 const submitter = (e: XmlElement) => e.attrs['OTHERROLE'] === 'SUBMITTER';
 const software = (e: XmlElement) => e.attrs['OTHERTYPE'] === 'SOFTWARE';
 const docFile = (e: XmlElement) => e.attrs['ID'] === 'file-doc-1';
+
+/** Adds a division with one fptr to the main division of the package METS's CSIP structMap. */
+const addMainDiv = (attrs: Record<string, string>, fileId: string): Edit => (s) => {
+  selectOne(xmlOf(s, 'METS.xml'), 'mets/structMap/div').children.push(el('div', attrs, [el('fptr', { FILEID: fileId })]));
+};
 
 function earkVariants(): InvalidVariant[] {
   const m = onMets('METS.xml');
@@ -145,10 +150,7 @@ function earkVariants(): InvalidVariant[] {
     variant('CSIP59', 'filesec_no_id', 'fileSec/@ID is missing', m.dropAttr('mets/fileSec', 'ID')),
     variant('CSIP60', 'no_documentation_filegrp', 'no fileGrp with USE="Documentation" (documentation removed)', dropGroup('Documentation', 'Documentation', 'documentation/')),
     variant('CSIP113', 'no_schemas_filegrp', 'no fileGrp with USE="Schemas" (schemas removed)', dropGroup('Schemas', 'Schemas', 'schemas/')),
-    variant('CSIP114', 'no_representations_filegrp', 'no fileGrp with USE starting "Representations" (representation removed)', (s) => {
-      dropGroup('Representations/rep1', 'Representations', 'representations/')(s);
-      m.drop(div, byAttr('LABEL', 'Representations/rep1'))(s);
-    }),
+    variant('CSIP114', 'no_representations_filegrp', 'no fileGrp with USE starting "Representations" (representation removed)', dropGroup('Representations/rep1', 'Representations/rep1', 'representations/')),
     variant('CSIP64', 'filegrp_no_use', 'the Documentation fileGrp has no @USE', m.dropAttr(grp, 'USE', byAttr('USE', 'Documentation'))),
     variant('CSIP66', 'documentation_filegrp_empty', 'the Documentation fileGrp holds no file', (s) => {
       m.drop(file, docFile)(s);
@@ -176,11 +178,10 @@ function earkVariants(): InvalidVariant[] {
     variant('CSIP116', 'documentation_div_no_fptr', 'the Documentation division does not point to its fileGrp', m.drop(`${div}/fptr`, byAttr('FILEID', 'fgrp-documentation'))),
     variant('CSIP98', 'schemas_div_no_id', 'the Schemas division has no @ID', m.dropAttr(div, 'ID', byAttr('LABEL', 'Schemas'))),
     variant('CSIP118', 'schemas_div_no_fptr', 'the Schemas division does not point to its fileGrp', m.drop(`${div}/fptr`, byAttr('FILEID', 'fgrp-schemas'))),
-    variant('CSIP102', 'representations_div_no_id', 'the Representations division has no @ID', m.dropAttr(div, 'ID', byAttr('LABEL', 'Representations'))),
-    variant('CSIP119', 'representations_div_no_fptr', 'the Representations division does not point to its fileGrp', (s) => {
-      const d = selectOne(xmlOf(s, 'METS.xml'), div, byAttr('LABEL', 'Representations'));
-      d.children = [];
-    }),
+    // The valid package lists its representation by an mptr only; these two add the optional "Representations"
+    // content division (CSIP101) that a package may also carry, broken in one way each.
+    variant('CSIP102', 'representations_div_no_id', 'a Representations division without @ID', addMainDiv({ LABEL: 'Representations' }, 'fgrp-rep1')),
+    variant('CSIP119', 'representations_div_wrong_fptr', 'the Representations division points to the Documentation fileGrp', addMainDiv({ ID: 'div-representations', LABEL: 'Representations' }, 'fgrp-documentation')),
     variant('CSIP106', 'rep_div_no_id', 'the representation division has no @ID', m.dropAttr(div, 'ID', byAttr('LABEL', 'Representations/rep1'))),
     variant('CSIP107', 'rep_div_wrong_label', 'the representation division LABEL is not "Representations/rep1"', m.setAttr(div, 'LABEL', 'rep1', byAttr('LABEL', 'Representations/rep1'))),
     variant('CSIP108', 'mptr_no_title', 'the representation mptr has no @xlink:title', m.dropAttr(`${div}/mptr`, 'xlink:title')),
@@ -207,48 +208,48 @@ function fgsVariants(): InvalidVariant[] {
   const firstData = (e: XmlElement) => (childrenNamed(e, 'FLocat')[0]?.attrs['xlink:href'] ?? '').includes('/Content/') && !(childrenNamed(e, 'FLocat')[0]?.attrs['xlink:href'] ?? '').endsWith('.xml');
   const restriktion = (s: PackageSpec) => [...walk(xmlOf(s, FGS_ERMS_PATH))].find((x) => x.node.name === 'Restriktion')?.node;
   return [
-    variant('FGS12-sip-xml-missing', 'no_sip_xml', 'the package has no sip.xml', (s) => removeFile(s, 'sip.xml')),
-    variant('FGS12-objid-missing', 'no_objid', 'mets/@OBJID is missing', m.dropAttr('mets', 'OBJID')),
-    variant('FGS12-profile-missing', 'no_profile', 'mets/@PROFILE is missing', m.dropAttr('mets', 'PROFILE')),
-    variant('FGS12-profile-wrong', 'wrong_profile', 'mets/@PROFILE is not CommonSpecificationSwedenPackageProfile', m.setAttr('mets', 'PROFILE', 'https://example.org/other-profile.xml')),
-    variant('FGS12-type-invalid', 'type_sip', 'mets/@TYPE is "SIP", not an information type', m.setAttr('mets', 'TYPE', 'SIP')),
-    variant('FGS12-accessrestrict-invalid', 'accessrestrict_hemlig', 'mets/@ext:ACCESSRESTRICT is not in the vocabulary', m.setAttr('mets', 'ext:ACCESSRESTRICT', 'Hemlig')),
-    variant('FGS12-metshdr-missing', 'no_metshdr', 'mets/metsHdr is missing', m.drop(hdr)),
-    variant('FGS12-createdate-missing', 'no_createdate', 'metsHdr/@CREATEDATE is missing', m.dropAttr(hdr, 'CREATEDATE')),
-    variant('FGS12-oaisstatus-invalid', 'oaisstatus_xip', 'metsHdr/@ext:OAISSTATUS is not SIP/AIP/DIP/AIU/AIC', m.setAttr(hdr, 'ext:OAISSTATUS', 'XIP')),
-    variant('FGS12-agents-too-few', 'two_agents', 'metsHdr has fewer than three agents', (s) => {
+    variant('FGS12-001', 'no_sip_xml', 'the package has no sip.xml', (s) => removeFile(s, 'sip.xml')),
+    variant('FGS12-003', 'no_objid', 'mets/@OBJID is missing', m.dropAttr('mets', 'OBJID')),
+    variant('FGS12-002', 'no_profile', 'mets/@PROFILE is missing', m.dropAttr('mets', 'PROFILE')),
+    variant('FGS12-002', 'wrong_profile', 'mets/@PROFILE is not CommonSpecificationSwedenPackageProfile', m.setAttr('mets', 'PROFILE', 'https://example.org/other-profile.xml')),
+    variant('FGS12-004', 'type_sip', 'mets/@TYPE is "SIP", not an information type', m.setAttr('mets', 'TYPE', 'SIP')),
+    variant('FGS12-017', 'accessrestrict_hemlig', 'mets/@ext:ACCESSRESTRICT is not in the vocabulary', m.setAttr('mets', 'ext:ACCESSRESTRICT', 'Hemlig')),
+    variant('FGS12-005', 'no_metshdr', 'mets/metsHdr is missing', m.drop(hdr)),
+    variant('FGS12-005', 'no_createdate', 'metsHdr/@CREATEDATE is missing', m.dropAttr(hdr, 'CREATEDATE')),
+    variant('FGS12-018', 'oaisstatus_xip', 'metsHdr/@ext:OAISSTATUS is not SIP/AIP/DIP/AIU/AIC', m.setAttr(hdr, 'ext:OAISSTATUS', 'XIP')),
+    variant('FGS12-007', 'two_agents', 'metsHdr has fewer than three agents', (s) => {
       const h = selectOne(xmlOf(s, 'sip.xml'), hdr);
       const agents = childrenNamed(h, 'agent');
       for (const a of agents.slice(2)) removeChild(h, a);
     }),
-    variant('FGS12-altrecordid-missing', 'no_altrecordid', 'metsHdr has no altRecordID', m.drop(`${hdr}/altRecordID`)),
-    variant('FGS12-file-mimetype-missing', 'file_no_mimetype', 'a file has no @MIMETYPE', m.dropAttr(content, 'MIMETYPE', firstData)),
-    variant('FGS12-file-size-missing', 'file_no_size', 'a file has no @SIZE', m.dropAttr(content, 'SIZE', firstData)),
-    variant('FGS12-file-created-missing', 'file_no_created', 'a file has no @CREATED', m.dropAttr(content, 'CREATED', firstData)),
-    variant('FGS12-checksumtype-invalid', 'checksumtype_sha256', 'a file has CHECKSUMTYPE "SHA256" (not in the vocabulary)', m.setAttr(content, 'CHECKSUMTYPE', 'SHA256', firstData)),
-    variant('FGS12-checksum-mismatch', 'checksum_mismatch', 'a file CHECKSUM does not match its content', m.setAttr(content, 'CHECKSUM', 'b'.repeat(64), firstData)),
-    variant('FGS12-size-mismatch', 'size_mismatch', 'a file SIZE does not match its content', m.setAttr(content, 'SIZE', '3', firstData)),
-    variant('FGS12-file-missing', 'file_missing', 'a file referenced from sip.xml is not in the package', (s) => {
+    variant('FGS12-008', 'no_altrecordid', 'metsHdr has no altRecordID', m.drop(`${hdr}/altRecordID`)),
+    variant('FGS12-010', 'file_no_mimetype', 'a file has no @MIMETYPE', m.dropAttr(content, 'MIMETYPE', firstData)),
+    variant('FGS12-010', 'file_no_size', 'a file has no @SIZE', m.dropAttr(content, 'SIZE', firstData)),
+    variant('FGS12-010', 'file_no_created', 'a file has no @CREATED', m.dropAttr(content, 'CREATED', firstData)),
+    variant('FGS12-011', 'checksumtype_sha256', 'a file has CHECKSUMTYPE "SHA256" (not in the vocabulary)', m.setAttr(content, 'CHECKSUMTYPE', 'SHA256', firstData)),
+    variant('FGS12-014', 'checksum_mismatch', 'a file CHECKSUM does not match its content', m.setAttr(content, 'CHECKSUM', 'b'.repeat(64), firstData)),
+    variant('FGS12-013', 'size_mismatch', 'a file SIZE does not match its content', m.setAttr(content, 'SIZE', '3', firstData)),
+    variant('FGS12-012', 'file_missing', 'a file referenced from sip.xml is not in the package', (s) => {
       const f = select(xmlOf(s, 'sip.xml'), content).find(firstData);
       const href = f ? childrenNamed(f, 'FLocat')[0]?.attrs['xlink:href'] : undefined;
       if (href) removeFile(s, href.slice('file:///'.length));
     }),
-    variant('FGS12-file-unreferenced', 'unreferenced_file', 'a file under Content/ is referenced from no sip.xml file', (s) => {
+    variant('BEVARA-004', 'unreferenced_file', 'a file under Content/ is referenced from no sip.xml file', (s) => {
       s.files.push({ path: 'Content/oregistrerad-handling.txt', mediaType: 'text/plain', created: s.truth.createdAt, content: bytesContent('Handling utan referens i sip.xml.\n') });
     }),
-    variant('FGS12-structmap-missing', 'no_structmap', 'mets/structMap is missing', m.drop('mets/structMap')),
-    variant('FGSE-restriktion-typ-missing', 'restriktion_no_typ', 'a Restriktion in the ERMS file has no @Typ (schema-invalid)', (s) => {
+    variant('FGS12-016', 'no_structmap', 'mets/structMap is missing', m.drop('mets/structMap')),
+    variant('FGSE-001', 'restriktion_no_typ', 'a Restriktion in the ERMS file has no @Typ (schema-invalid)', (s) => {
       const r = restriktion(s);
-      if (!r) throw new Error('generator: FGSE-restriktion-typ-missing needs a package with secrecy');
+      if (!r) throw new Error('generator: FGSE-001 needs a package with secrecy');
       delete r.attrs['Typ'];
       reseal(s);
     }),
-    variant('FGSE-bilaga-missing', 'bilaga_missing', 'a Bilaga links to a file that is not in the package', (s) => {
+    variant('FGSE-002', 'bilaga_missing', 'a Bilaga links to a file that is not in the package', (s) => {
       const b = [...walk(xmlOf(s, FGS_ERMS_PATH))].find((x) => x.node.name === 'Bilaga')?.node;
       if (b) b.attrs['Lank'] = 'file:///Content/finns-inte.pdf';
       reseal(s);
     }),
-    variant('FGSE-bilaga-checksum-mismatch', 'bilaga_checksum_mismatch', 'a Bilaga states a wrong Checksumma', (s) => {
+    variant('FGSE-003', 'bilaga_checksum_mismatch', 'a Bilaga states a wrong Checksumma', (s) => {
       const b = [...walk(xmlOf(s, FGS_ERMS_PATH))].find((x) => x.node.name === 'Bilaga')?.node;
       reseal(s);
       if (b) b.attrs['Checksumma'] = 'c'.repeat(64);

@@ -124,7 +124,12 @@ export const FILE_RULES: R[] = [
     check(ctx, r) {
       const gs = groups(ctx);
       if (gs.length === 0) return r.skip('no fileGrp');
+      // Folder names match case-insensitively (the corpus's CSIP64 note: the vocabulary is capitalised, CSIPSTR
+      // folders are lower case). "The whole folder structure to the data" reads from the package root, the only
+      // base from which a representation METS's "Representations/rep1/data" can name a folder; a path relative to
+      // the METS's own folder (a representation's "Schemas") is accepted too.
       const base = ctx.mets.dir === '' ? '' : `${ctx.mets.dir}/`;
+      const names = (use: string) => [...new Set([`${base}${use}`, use])].map((p) => p.toLowerCase().replace(/\/+$/, ''));
       const dirs = new Set(ctx.pkg.entries.filter((e) => e.type === 'directory').map((e) => e.path.toLowerCase()));
       for (const g of gs) {
         const use = attr(g, 'USE');
@@ -132,7 +137,7 @@ export const FILE_RULES: R[] = [
         const head = use.split('/')[0] ?? '';
         if (!FILE_GROUP_LABEL.some((l) => l.toLowerCase() === head.toLowerCase())) {
           r.violation(`fileGrp/@USE "${use}" does not begin with Documentation, Schemas, Representations or Metadata`, where(g));
-        } else if (!dirs.has(`${base}${use}`.toLowerCase().replace(/\/+$/, ''))) {
+        } else if (!names(use).some((path) => dirs.has(path))) {
           r.violation(`fileGrp/@USE "${use}" names no folder of the package`, where(g));
         }
       }
@@ -228,7 +233,9 @@ export const FILE_RULES: R[] = [
       if (ls.length === 0) return r.skip('no FLocat');
       for (const l of ls) {
         const t = attr(l, 'type', 'xlink');
-        if (t !== undefined && t !== 'simple') r.violation(`FLocat/@xlink:type is "${t}", not simple`, where(l));
+        // Required as written (1..1 MUST), though xlink.xsd would let a schema-aware reader default it.
+        if (t === undefined) r.violation('FLocat/@xlink:type is missing', where(l));
+        else if (t !== 'simple') r.violation(`FLocat/@xlink:type is "${t}", not simple`, where(l));
       }
     },
   },

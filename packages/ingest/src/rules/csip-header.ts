@@ -129,7 +129,11 @@ export const HEADER_RULES: R[] = [
     id: 'CSIP10',
     text: 'mets/metsHdr/agent records the software that created the package',
     check(ctx, r) {
-      if (all(ctx.mets.root, 'mets:metsHdr/mets:agent').length === 0) r.violation('mets/metsHdr has no agent', where(ctx.mets.root));
+      const agents = all(ctx.mets.root, 'mets:metsHdr/mets:agent');
+      if (agents.length === 0) return r.violation('mets/metsHdr has no agent', where(ctx.mets.root));
+      // "A mandatory agent element records the software used to create the package": other agents do not stand in.
+      const software = agents.some((a) => attr(a, 'ROLE') === 'CREATOR' && attr(a, 'TYPE') === 'OTHER' && attr(a, 'OTHERTYPE') === 'SOFTWARE');
+      if (!software) r.violation('no metsHdr/agent records the creating software (@ROLE="CREATOR" @TYPE="OTHER" @OTHERTYPE="SOFTWARE")', where(agents[0]!));
     },
   },
   ...(

@@ -102,8 +102,10 @@ function sectionRules(s: Section): R[] {
       text: `${s.label}/mdRef/@xlink:type is "simple"`,
       check(ctx, r) {
         forEachRef(ctx, s, r, (ref) => {
+          // Required as written (1..1 MUST), though xlink.xsd would let a schema-aware reader default it to "simple".
           const v = attr(ref, 'type', 'xlink');
-          if (v !== undefined && v !== 'simple') r.violation(`${s.label}/mdRef/@xlink:type is "${v}", not "simple"`, where(ref));
+          if (v === undefined) r.violation(`${s.label}/mdRef/@xlink:type is missing`, where(ref));
+          else if (v !== 'simple') r.violation(`${s.label}/mdRef/@xlink:type is "${v}", not "simple"`, where(ref));
         });
       },
     },

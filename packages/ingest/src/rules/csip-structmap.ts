@@ -46,7 +46,9 @@ function pointerRules(label: 'Documentation' | 'Schemas' | 'Representations', al
     const divs = subDivs(ctx, label);
     const fptrs = divs.flatMap((d) => all(d, 'mets:fptr'));
     if (groups.length === 0 && divs.length === 0) return r.skip(`no ${label} file group or division`);
-    const groupIds = new Set(groups.map((g) => attr(g, 'ID')));
+    // A Representations fileGrp is one whose @USE begins with "Representations" (CSIP114); the corpus's valid
+    // minimal IP points its Representations division at USE="Representations/rep1".
+    const groupIds = new Set(groupsUsing(ctx, label, false).map((g) => attr(g, 'ID')));
     // A group may also be pointed to from elsewhere in the CSIP structMap (e.g. a representation's schemas).
     const anywhere = new Set(csipMaps(ctx).flatMap((m) => all(m, './/mets:fptr')).map((f) => attr(f, 'FILEID')));
     const pointed = new Set(fptrs.map((f) => attr(f, 'FILEID')));
@@ -57,6 +59,11 @@ function pointerRules(label: 'Documentation' | 'Schemas' | 'Representations', al
     } else {
       for (const f of fptrs) {
         if (!groupIds.has(attr(f, 'FILEID'))) r.violation(`fptr @FILEID="${attr(f, 'FILEID') ?? ''}" in the ${label} division does not point to a ${label} fileGrp`, where(f));
+      }
+      // fptr/@FILEID is 1..1: a division standing for groups that exist must hold the pointer to one of them.
+      const div = divs[0];
+      if (div !== undefined && groups.length > 0 && !fptrs.some((f) => groupIds.has(attr(f, 'FILEID')))) {
+        r.violation(`the ${label} division has no fptr/@FILEID pointing to its fileGrp`, where(div));
       }
     }
   };
@@ -188,11 +195,15 @@ export const STRUCTMAP_RULES: R[] = [
     id: 'CSIP107',
     text: 'a representation division is labelled "Representations/<folder>" after an existing folder',
     check(ctx, r) {
-      const divs = repDivs(ctx);
+      // A division holding an mptr is a representation division whatever its label says; judging only the
+      // divisions already labelled "Representations/…" would never see a wrong label.
+      const main = mainDiv(ctx);
+      const divs = main === undefined ? [] : all(main, 'mets:div').filter((d) => (attr(d, 'LABEL') ?? '').startsWith('Representations/') || all(d, 'mets:mptr').length > 0);
       if (divs.length === 0) return r.skip('no representation divisions');
       for (const d of divs) {
-        const label = attr(d, 'LABEL')!;
-        if (!ctx.pkg.entries.some((e) => e.type === 'directory' && e.path.toLowerCase() === label.toLowerCase())) {
+        const label = attr(d, 'LABEL') ?? '';
+        if (!label.startsWith('Representations/')) r.violation(`representation division label "${label}" does not begin with "Representations/"`, where(d));
+        else if (!ctx.pkg.entries.some((e) => e.type === 'directory' && e.path.toLowerCase() === label.toLowerCase())) {
           r.violation(`division label "${label}" names no representation folder`, where(d));
         }
       }
@@ -200,13 +211,15 @@ export const STRUCTMAP_RULES: R[] = [
   },
   {
     id: 'CSIP108',
-    text: 'a representation division points to its file group',
+    text: "a representation division's mptr/@xlink:title names the representation's fileGrp",
     check(ctx, r) {
-      const divs = repDivs(ctx);
-      if (divs.length === 0) return r.skip('no representation divisions');
-      const ids = new Set(all(ctx.mets.root, 'mets:fileSec/mets:fileGrp').map((g) => attr(g, 'ID')));
-      for (const d of divs) {
-        for (const f of all(d, 'mets:fptr')) if (!ids.has(attr(f, 'FILEID'))) r.violation(`fptr @FILEID="${attr(f, 'FILEID') ?? ''}" points to no fileGrp`, where(f));
+      const ms = repDivs(ctx).flatMap((d) => all(d, 'mets:mptr'));
+      if (ms.length === 0) return r.skip('no mptr');
+      const ids = new Set(groupsUsing(ctx, 'Representations', false).map((g) => attr(g, 'ID')));
+      for (const m of ms) {
+        const title = attr(m, 'title', 'xlink');
+        if (title === undefined) r.violation('mptr/@xlink:title is missing', where(m));
+        else if (!ids.has(title)) r.violation(`mptr/@xlink:title "${title}" names no Representations fileGrp`, where(m));
       }
     },
   },
@@ -243,7 +256,12 @@ export const STRUCTMAP_RULES: R[] = [
     check(ctx, r) {
       const ms = repDivs(ctx).flatMap((d) => all(d, 'mets:mptr'));
       if (ms.length === 0) return r.skip('no mptr');
-      for (const m of ms) { const t = attr(m, 'type', 'xlink'); if (t !== undefined && t !== 'simple') r.violation(`mptr/@xlink:type is "${t}"`, where(m)); }
+      for (const m of ms) {
+        // Required as written (1..1 MUST), though xlink.xsd would let a schema-aware reader default it.
+        const t = attr(m, 'type', 'xlink');
+        if (t === undefined) r.violation('mptr/@xlink:type is missing', where(m));
+        else if (t !== 'simple') r.violation(`mptr/@xlink:type is "${t}"`, where(m));
+      }
     },
   },
   {
