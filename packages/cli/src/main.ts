@@ -20,6 +20,7 @@ import { register as registerAudit } from './commands/audit.ts';
 import { register as registerExport } from './commands/export.ts';
 import { register as registerSearch } from './commands/search.ts';
 import { register as registerSecrecy } from './commands/secrecy.ts';
+import { register as registerDisclose } from './commands/disclose.ts';
 import { makeContext, type Context } from './context.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import { jsonLine, processIo } from './output/io.ts';
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<Exit> {
     const ctx = makeContext(io, command.optsWithGlobals().archive as string | undefined);
     exit = await action(ctx, ...args.slice(0, -1));
   };
-  for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog, registerDemo, registerValidate, registerIngest, registerAgreements, registerTokens, registerServe, registerWatch, registerStore, registerPolicy, registerAudit, registerExport, registerSearch, registerSecrecy]) {
+  for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog, registerDemo, registerValidate, registerIngest, registerAgreements, registerTokens, registerServe, registerWatch, registerStore, registerPolicy, registerAudit, registerExport, registerSearch, registerSecrecy, registerDisclose]) {
     registerVerb(program, run);
   }
   try {

@@ -36,6 +36,7 @@ export async function buildDip(archive: Archive, reference: string, out: string,
   if (!request.decision) throw new DisclosureError('A-107', `request ${reference} has no decision yet; decide it first`, { reference });
   const [aipId, version] = Object.entries(request.decision.versions)[0] ?? [];
   if (!aipId || !version) throw new DisclosureError('A-108', `request ${reference}: the decision names no AIP`, { reference });
+  if (fs.existsSync(out)) throw new DisclosureError('A-111', `${out} exists already; a DIP is never written over a file`, { path: out });
   const paths = decisionPaths(reference);
   const decision = parseDecision(await readSmallFile(archive, aipId, paths.json, MAX_DECISION_BYTES), `${aipId}/${paths.json}`);
 

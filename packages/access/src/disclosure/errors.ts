@@ -16,6 +16,7 @@ export const DISCLOSURE_ERRORS = {
   'A-108': { title: 'stored disclosure state is unreadable', http: 500, exit: 1 },
   'A-109': { title: 'a document cannot be masked as asked', http: 422, exit: 2 },
   'A-110': { title: 'the request has been decided already', http: 409, exit: 2 },
+  'A-111': { title: 'the output file exists already', http: 409, exit: 2 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type DisclosureCode = keyof typeof DISCLOSURE_ERRORS;
