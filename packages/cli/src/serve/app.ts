@@ -3,7 +3,7 @@
  * document, and the routers the other packages export (ingest's submissions; access's when it exists).
  */
 import Koa from 'koa';
-import { accessRouter, type AccessRouterOptions } from '@bevara/access';
+import { accessRouter, disclosureRouter, type AccessRouterOptions } from '@bevara/access';
 import { submissionRouter, type SubmissionService } from '@bevara/ingest';
 import { OPENAPI } from './openapi.ts';
 import { problemJson } from './problem.ts';
@@ -29,7 +29,11 @@ export function createApp(options: AppOptions): Koa {
   const submissions = submissionRouter(options.submissions);
   app.use(submissions.routes());
   app.use(submissions.allowedMethods());
-  if (options.access) app.use(accessRouter(options.access).routes());
+  if (options.access) {
+    app.use(accessRouter(options.access).routes());
+    // requests for disclosure: the public form's POST, and the archivists' routes behind their tokens
+    app.use(disclosureRouter({ archive: options.access.archive }).routes());
+  }
   // Errors are rendered by problemJson; koa's default handler would only log them twice.
   app.silent = true;
   return app;

@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 description of the HTTP API, served at /api/v1/openapi.json. A test sends real requests and
  * checks each response against the schema named here, so document and behaviour cannot drift.
  */
-import { PUBLIC_OPENAPI_PATHS, PUBLIC_OPENAPI_SCHEMAS } from '@bevara/access';
+import { DISCLOSURE_OPENAPI_PATHS, DISCLOSURE_OPENAPI_SCHEMAS, PUBLIC_OPENAPI_PATHS, PUBLIC_OPENAPI_SCHEMAS } from '@bevara/access';
 
 const problem = {
   type: 'object',
@@ -33,11 +33,13 @@ export const OPENAPI = {
       },
       Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
       ...PUBLIC_OPENAPI_SCHEMAS,
+      ...DISCLOSURE_OPENAPI_SCHEMAS,
     },
   },
   security: [{ bearer: [] }],
   paths: {
     ...PUBLIC_OPENAPI_PATHS,
+    ...DISCLOSURE_OPENAPI_PATHS,
     '/healthz': { get: { security: [], responses: { '200': { description: 'alive', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } } } } },
     '/api/v1/submissions': {
       post: {
