@@ -43,6 +43,9 @@ if [ "$want_test" = 1 ]; then
   command -v openssl >/dev/null 2>&1 || test_missing+=(openssl)
   # Debian's Chromium for the accessibility and leak tests (driven by playwright-core at /usr/bin/chromium)
   [ -x /usr/bin/chromium ] || test_missing+=(chromium)
+  # pdftotext for the disclosure tests (no withheld text in a DIP's PDFs), unzip to open the DIP
+  command -v pdftotext >/dev/null 2>&1 || test_missing+=(poppler-utils)
+  command -v unzip >/dev/null 2>&1 || test_missing+=(unzip)
   if [ ${#test_missing[@]} -gt 0 ]; then apt_install "${test_missing[@]}"; fi
 fi
 
