@@ -10,7 +10,7 @@ import type { Document, Element } from 'libxmljs2';
 import type { Level, Result } from '../report/types.ts';
 import { RuleReporter } from './engine.ts';
 import { ERMS_V2_1, ERMS_V3_0, type ErmsRequirement } from './erms-requirements.ts';
-import { where } from './mets-model.ts';
+import { attr, where } from './mets-model.ts';
 
 const NS = { e: 'https://DILCIS.eu/XML/ERMS' };
 
@@ -59,12 +59,32 @@ export function ermsRequirementIds(version: '2.1' | '3.0'): string[] {
   return (COMPILED.get(version) ?? []).map((c) => c.req.id);
 }
 
-function count(parent: Element, c: Compiled): number {
-  if ('attribute' in c.step) {
-    const name = c.step.attribute;
-    return parent.attrs().some((a) => a.name() === name && a.namespace() === null) ? 1 : 0;
+/**
+ * How many element children of each ERMS name a parent has, counted once per parent: about 270 requirements
+ * count within the same parents, and an XPath per parent and requirement dominated large documents.
+ */
+const childNamesByParent = new WeakMap<Element, Map<string, number>>();
+
+function childNameCounts(parent: Element): Map<string, number> {
+  let counts = childNamesByParent.get(parent);
+  if (counts === undefined) {
+    counts = new Map();
+    for (const c of parent.childNodes()) {
+      if (c.type() !== 'element') continue;
+      const e = c as Element;
+      if (e.namespace()?.href() !== NS.e) continue;
+      counts.set(e.name(), (counts.get(e.name()) ?? 0) + 1);
+    }
+    childNamesByParent.set(parent, counts);
   }
-  return parent.find(c.step.element, NS).length;
+  return counts;
+}
+
+function count(parent: Element, c: Compiled): number {
+  if ('attribute' in c.step) return attr(parent, c.step.attribute) === undefined ? 0 : 1;
+  // A plain child name is counted from the cached tally; a step with a predicate goes through XPath.
+  const plain = /^e:([\w.-]+)$/.exec(c.step.element)?.[1];
+  return plain === undefined ? parent.find(c.step.element, NS).length : (childNameCounts(parent).get(plain) ?? 0);
 }
 
 /** Judges one CITS ERMS document against the requirements of its version. */

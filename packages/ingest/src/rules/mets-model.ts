@@ -42,15 +42,27 @@ export function first(node: Element | Document, xpath: string): Element | undefi
   return node.find<Element>(xpath, NS)[0];
 }
 
+/**
+ * Each element's attributes, read once: the rules ask for attributes of the same 10,000 <file> elements many
+ * times, and every libxmljs2 attrs() call builds fresh wrapper objects. libxmljs2 hands out the same wrapper for a
+ * node every time, so the wrapper keys the cache; the rules never change a document.
+ */
+const attrsByElement = new WeakMap<Element, Map<string, string>>();
+
+function attrsOf(el: Element): Map<string, string> {
+  let map = attrsByElement.get(el);
+  if (map === undefined) {
+    map = new Map();
+    for (const a of el.attrs()) map.set(`${a.namespace()?.href() ?? ''} ${a.name()}`, a.value());
+    attrsByElement.set(el, map);
+  }
+  return map;
+}
+
 /** An attribute's value, or undefined when absent. `ns` is a key of NS for a namespaced attribute. */
 export function attr(el: Element, name: string, ns?: keyof typeof NS): string | undefined {
-  if (ns === undefined) {
-    // An unprefixed attribute only: libxmljs2's attr(name) would also match a namespaced one of the same local name.
-    const a = el.attrs().find((x) => x.name() === name && x.namespace() === null);
-    return a?.value();
-  }
-  const a = el.attrs().find((x) => x.name() === name && x.namespace()?.href() === NS[ns]);
-  return a?.value();
+  // An unprefixed attribute is keyed by the empty namespace, so a namespaced one of the same local name never matches.
+  return attrsOf(el).get(`${ns === undefined ? '' : NS[ns]} ${name}`);
 }
 
 export function textOf(el: Element): string {
