@@ -37,6 +37,11 @@ export interface DecideOutcome {
 }
 
 export async function decideRequest(archive: Archive, input: DecideInput, now: Date = new Date()): Promise<DecideOutcome> {
+  // under the write lock from the first read to the saved state: two archivists cannot both decide one request
+  return archive.exclusive(() => decideLocked(archive, input, now));
+}
+
+async function decideLocked(archive: Archive, input: DecideInput, now: Date): Promise<DecideOutcome> {
   const request = readRequest(archive, input.reference);
   if (request.decision) throw new DisclosureError('A-110', `request ${request.reference} was decided on ${request.decision.decidedAt}`, { reference: request.reference });
   const records = reviewRecords(archive.catalog.db, request.records);

@@ -94,7 +94,10 @@ export async function buildDip(archive: Archive, reference: string, out: string,
   }
   const sha256 = zipHash.digest('hex');
   await archive.record({ type: 'disclosure.delivered', subject: reference, actor: by, data: { dip: objid, sha256, files: entries.length, released: decision.documents.filter((d) => d.outcome !== 'refuse').map((d) => d.document).join(' ') } });
-  saveRequest(archive, { ...request, status: 'delivered', deliveries: [...request.deliveries, { at: created, by, sha256, files: entries.length }] });
+  await archive.exclusive(async () => {
+    const current = readRequest(archive, reference);
+    saveRequest(archive, { ...current, status: 'delivered', deliveries: [...current.deliveries, { at: created, by, sha256, files: entries.length }] });
+  });
   return { reference, out, objid, sha256, files: entries.map(({ path, sha256: s, size }) => ({ path, sha256: s, size })) };
 }
 
