@@ -314,6 +314,17 @@ describe('bevara disclose', () => {
     const files = (JSON.parse(r.stdout) as { files: Array<{ path: string }> }).files.map((f) => f.path);
     expect(files.some((f) => f.includes(`maskerad_${path.basename(withheld.files.find((x) => x.endsWith('.pdf'))!)}`))).toBe(true);
     expect(files.some((f) => f.endsWith(path.basename(withheld.files.find((x) => !x.endsWith('.pdf'))!)))).toBe(false);
+
+    // the archivist API hands out the same delivery, and leaves no zip behind in staging
+    await withServer(async (base) => {
+      const dip = await fetch(`${base}/api/v1/disclosure/requests/${ref}/dip`, { headers: { Authorization: `Bearer ${archivistToken}` } });
+      expect(dip.status).toBe(200);
+      expect(dip.headers.get('content-type')).toBe('application/zip');
+      const bytes = Buffer.from(await dip.arrayBuffer());
+      expect(dip.headers.get('digest')).toBe(`sha-256=${createHash('sha256').update(bytes).digest('base64')}`);
+      expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+    });
+    expect(fs.readdirSync(path.join(dir, 'staging')).filter((f) => f.startsWith('dip-'))).toEqual([]);
   });
 });
 
