@@ -1,4 +1,4 @@
-import { ACCESS_ERRORS } from '@bevara/access';
+import { ACCESS_ERRORS, DISCLOSURE_ERRORS } from '@bevara/access';
 import { FORMAT_ERRORS, GENERATOR_ERRORS, INGEST_ERRORS } from '@bevara/ingest';
 import { STORAGE_ERRORS, type ErrorSpec } from '@bevara/storage';
 import { CLI_ERRORS } from './errors.ts';
@@ -10,6 +10,7 @@ export const ERROR_TABLES: Record<string, Readonly<Record<string, ErrorSpec>>> =
   formats: FORMAT_ERRORS,
   generator: GENERATOR_ERRORS,
   access: ACCESS_ERRORS,
+  disclosure: DISCLOSURE_ERRORS,
   cli: CLI_ERRORS,
 };
 

@@ -34,3 +34,4 @@ export type { ExportResult } from './export/export.ts';
 export type { HeldStore } from './replication/legal-hold.ts';
 export type { RetryPolicy } from './replication/copy.ts';
 export type { Policy, AuditPolicy } from './archive/config.ts';
+export type { IngestMetrics } from './metrics/ingest.ts';

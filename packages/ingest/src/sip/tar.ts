@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { BevaraError } from '@bevara/storage';
 import { IngestError } from '../errors.ts';
 import { buildEntryTable, type RawEntry } from './index-builder.ts';
 import { decodeEntryName, safeEntryPath } from './names.ts';
@@ -92,6 +93,13 @@ async function extract(file: string, gzipped: boolean, dir: string, limits: Read
     else await pipeline(createReadStream(file), extractor);
   } catch (err) {
     if (err instanceof IngestError) throw err;
+    // A failure of our own disk is not a fault of the package: it must not become a rejection.
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new BevaraError('S-025', `no space left in staging while unpacking ${basename(file)}`, { file: basename(file) }, { cause: err });
+    }
+    // other failures of a system call (EACCES, EIO) are ours too; stream and format errors are the package's
+    if (typeof (err as NodeJS.ErrnoException | undefined)?.syscall === 'string') throw err;
     throw new IngestError('I-003', 'tar archive is truncated or corrupt', { file: basename(file) }, { cause: err });
   }
   return raw;

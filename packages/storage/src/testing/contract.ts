@@ -57,6 +57,14 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       await store.flush();
     });
 
+    it('digest re-reads an object: small, empty and larger than one read', async () => {
+      for (const [key, data] of [['d/small', randomBytes(1000)], ['d/empty', Buffer.alloc(0)], ['d/large', randomBytes(3 * 1024 * 1024 + 17)]] as const) {
+        await store.put(key, data);
+        expect(await store.digest(key)).toEqual({ size: data.length, sha256: sha256(data) });
+      }
+      await expectCode(store.digest('d/absent'), 'S-001');
+    });
+
     it('stores an empty object', async () => {
       expect(await store.put('empty', Buffer.alloc(0))).toEqual({ size: 0, sha256: sha256(Buffer.alloc(0)) });
       expect((await readAll(await store.get('empty'))).length).toBe(0);
