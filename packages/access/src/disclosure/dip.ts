@@ -122,12 +122,15 @@ async function deliverable(archive: Archive, d: DocumentOutcome): Promise<Readab
 }
 
 function manifestOf(archive: Archive, decision: DisclosureDecision, released: readonly DocumentOutcome[], files: readonly DipFile[]) {
-  const titles = archive.catalog.db.prepare('SELECT title FROM access_records WHERE id = ?');
+  const titles = archive.catalog.db.prepare('SELECT title, public_from FROM access_records WHERE id = ?');
+  const today = new Date().toISOString().slice(0, 10);
   const records = [...new Set(released.map((d) => d.recordId))].map((recordId) => {
     const docs = released.filter((d) => d.recordId === recordId);
-    // a title masked for any document of the record is left out for the record
-    const titleWithheld = docs.some((d) => withheldFields(d).has('title'));
-    const title = titleWithheld ? undefined : (titles.get(recordId) as { title: string | null } | undefined)?.title ?? undefined;
+    // The title of a record still under secrecy is itself secret until someone decides otherwise: it
+    // stays out unless the record is public today; a title masked for any document is left out too.
+    const row = titles.get(recordId) as { title: string | null; public_from: string } | undefined;
+    const titleWithheld = docs.some((d) => withheldFields(d).has('title')) || !row || row.public_from > today;
+    const title = titleWithheld ? undefined : row.title ?? undefined;
     return {
       record: docs[0]!.record,
       ...(title ? { title } : {}),
