@@ -20,7 +20,7 @@ import { median, report, timed } from './lib.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const FILES = Number(process.env['BENCH_SMALL_FILES'] ?? 10_000);
-const CORPUS = '/work/shared/reference/eark-ip-test-corpus/corpus';
+const CORPUS = fileURLToPath(new URL('../../shared/reference/eark-ip-test-corpus/corpus', import.meta.url));
 const EARK_SCHEMA = fileURLToPath(new URL('../schemas/xsd/eark-mets.xsd', import.meta.url));
 
 async function seconds(f: () => Promise<unknown>): Promise<number> {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 /**
  * Conformance with the E-ARK IP test corpus, measured per requirement. Each testCase.xml tests one requirement;
  * each of its packages is valid or invalid *for that one rule*, not as a whole (corpus SOURCES.md: "isValid is the
@@ -9,7 +10,7 @@
  * Every disagreement must be a documented corpus defect (CORPUS_DEFECTS, each with its reason), and every
  * documented defect must still disagree, so any regression or stale entry fails the test. Separately, the test
  * prints how many isValid=TRUE packages are valid as a whole and why the others are not.
- * Skips visibly when /work/shared (the reference folder) is absent.
+ * Skips visibly when ../shared (the reference folder beside the checkout) is absent.
  */
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { validatePackage, type ValidationReport } from '@bevara/ingest';
 import { parseSafeBytes, type XmlElement as Element } from '../../packages/ingest/src/xml/dom.ts';
 import { readXmlSafely } from '../../packages/ingest/src/xml/safe.ts';
 
-const CORPUS = '/work/shared/reference/eark-ip-test-corpus/corpus';
+const CORPUS = fileURLToPath(new URL('../../../shared/reference/eark-ip-test-corpus/corpus', import.meta.url));
 
 interface Case { spec: string; requirement: string; version: string; rule: string; level: string; valid: boolean; path: string }
 

@@ -13,9 +13,9 @@ import { generatePackage } from './generate.ts';
 import { resolveHref } from './seal.ts';
 import { PROFILES, type PackageSpec, type Profile } from './types.ts';
 import { writeFolder, writeTar, writeZip } from './writers.ts';
-import { haveXmllint, xmllint } from './xmllint.ts';
+import { haveXmllint, xmllint, sharedReferenceDir } from './xmllint.ts';
 
-const REF = process.env['BEVARA_REFERENCE_DIR'] ?? '/work/shared/reference';
+const REF = sharedReferenceDir();
 const HAVE_REF = existsSync(join(REF, 'schemas/catalog.xml'));
 const HAVE_XMLLINT = haveXmllint();
 if (!HAVE_REF) console.warn(`generator tests skipped: reference folder ${REF} is absent`);

@@ -6,8 +6,9 @@ import { extract } from 'tar-stream';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_KINDS, writeHostile, type HostileKind } from './hostile.ts';
+import { sharedReferenceDir } from './xmllint.ts';
 
-const REF = process.env['BEVARA_REFERENCE_DIR'] ?? '/work/shared/reference';
+const REF = sharedReferenceDir();
 const HAVE_REF = existsSync(join(REF, 'schemas/catalog.xml'));
 
 /** Central-directory entries as yauzl sees them without its own name checks. */

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smallBytes } from './content.ts';
 import { generatePackage } from './generate.ts';
-import { xmllint } from './xmllint.ts';
+import { xmllint, sharedReferenceDir } from './xmllint.ts';
 import { invalidVariants } from './invalid.ts';
 import { PROFILES, type PackageSpec, type Profile } from './types.ts';
 import { writeFolder } from './writers.ts';
 
-const REF = process.env['BEVARA_REFERENCE_DIR'] ?? '/work/shared/reference';
+const REF = sharedReferenceDir();
 const HAVE_REF = existsSync(join(REF, 'schemas/catalog.xml'));
 
 /** A digest of everything a spec would write, to see whether a mutation changed anything. */

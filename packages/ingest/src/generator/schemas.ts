@@ -1,15 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bytesContent, type Content } from './content.ts';
 import { GeneratorError } from './errors.ts';
 
 /**
  * The XML schemas a generated package carries (CSIP113/CSIPSTR15 for E-ARK, `System/` for FGS 1.2).
- * They are read from the project's reference folder (`BEVARA_REFERENCE_DIR`, default
- * /work/shared/reference), the same copies the tests validate against.
+ * They are the official copies Bevara ships unmodified in packages/ingest/vendor/schemas/ (the same ones
+ * the validator pins), so the generator works wherever Bevara is installed.
  */
 export function referenceDir(): string {
-  return process.env['BEVARA_REFERENCE_DIR'] ?? '/work/shared/reference';
+  return fileURLToPath(new URL('../../vendor/schemas/', import.meta.url));
 }
 
 export interface SchemaFile {
@@ -19,11 +20,11 @@ export interface SchemaFile {
 }
 
 const EARK: Array<[string, string]> = [
-  ['mets.xsd', 'schemas/mets.xsd'],
-  ['xlink.xsd', 'schemas/xlink.xsd'],
-  ['CSIPExtensionMETS.xsd', 'schemas/DILCISExtensionMETS.xsd'],
-  ['SIPExtensionMETS.xsd', 'schemas/DILCISExtensionSIPMETS.xsd'],
-  ['premis.xsd', 'schemas/premis-v3-0.xsd'],
+  ['mets.xsd', 'eark/mets.xsd'],
+  ['xlink.xsd', 'eark/xlink.xsd'],
+  ['CSIPExtensionMETS.xsd', 'eark/DILCISExtensionMETS.xsd'],
+  ['SIPExtensionMETS.xsd', 'eark/DILCISExtensionSIPMETS.xsd'],
+  ['premis.xsd', 'eark/premis-v3-0.xsd'],
   ['ERMS.xsd', 'fgs/cits-erms/ERMS_v2_1_2.xsd'],
 ];
 
@@ -39,7 +40,7 @@ export function schemaFiles(set: 'eark' | 'fgs12'): SchemaFile[] {
   return (set === 'eark' ? EARK : FGS12).map(([name, rel]) => {
     const path = join(dir, rel);
     if (!existsSync(path)) {
-      throw new GeneratorError('G-002', `schema ${rel} not found under ${dir} (set BEVARA_REFERENCE_DIR)`, { path });
+      throw new GeneratorError('G-002', `schema ${rel} not found under ${dir} (is the installation complete?)`, { path });
     }
     // Schemas are small, fixed reference files, not package content: reading them whole is fine.
     return { name, content: bytesContent(readFileSync(path)) };
