@@ -10,7 +10,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import archiver from 'archiver';
 import type { Archive } from '@bevara/storage';
 import { DisclosureError } from './errors.ts';
 import { decisionPaths, parseDecision, withheldFields, withheldPages, type DisclosureDecision, type DocumentOutcome } from './model.ts';
@@ -44,6 +43,8 @@ export async function buildDip(archive: Archive, reference: string, out: string,
   const root = `DIP-${reference}`;
   const created = new Date().toISOString();
   const tmp = `${out}.part-${process.pid}-${Date.now()}`;
+  // loaded here, not at every CLI start
+  const { default: archiver } = await import('archiver');
   const zip = archiver('zip', { zlib: { level: 6 } });
   const zipHash = createHash('sha256');
   const written = pipeline(zip, hashing((c) => zipHash.update(c)), fs.createWriteStream(tmp, { flags: 'wx' }));

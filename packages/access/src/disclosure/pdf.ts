@@ -5,7 +5,7 @@
  * leave them readable underneath). Nothing of the original's document-level metadata (title, XMP) is
  * carried over, since it may name what is withheld.
  */
-import { PDFDocument, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
+import type { PDFDocument, PDFFont, PDFPage } from 'pdf-lib';
 import { DisclosureError } from './errors.ts';
 
 /** pdf-lib holds a whole PDF in memory; larger files are masked outside Bevara. */
@@ -15,8 +15,12 @@ export async function pdfPageCount(bytes: Uint8Array, where: string): Promise<nu
   return (await loadPdf(bytes, where)).getPageCount();
 }
 
+/** pdf-lib is loaded when a PDF is made, not at every CLI start. */
+const pdfLib = (): Promise<typeof import('pdf-lib')> => import('pdf-lib');
+
 /** A new PDF with the 1-based `withheld` pages blanked; `label(page)` is written on each blank page. */
 export async function maskPdf(bytes: Uint8Array, withheld: readonly number[], label: (page: number) => string, where: string): Promise<Uint8Array> {
+  const { PDFDocument, StandardFonts } = await pdfLib();
   const source = await loadPdf(bytes, where);
   const count = source.getPageCount();
   const bad = withheld.find((p) => !Number.isInteger(p) || p < 1 || p > count);
@@ -43,6 +47,7 @@ async function loadPdf(bytes: Uint8Array, where: string): Promise<PDFDocument> {
   if (bytes.length > MAX_MASKED_PDF_BYTES) throw new DisclosureError('A-109', `${where} is larger than ${MAX_MASKED_PDF_BYTES} bytes`, { path: where });
   try {
     // An encrypted PDF cannot be rebuilt page by page without its password: refused, not half-masked.
+    const { PDFDocument } = await pdfLib();
     return await PDFDocument.load(bytes, { updateMetadata: false });
   } catch (cause) {
     throw new DisclosureError('A-109', `${where} cannot be read as a PDF: ${(cause as Error).message}`, { path: where }, { cause });
@@ -51,6 +56,7 @@ async function loadPdf(bytes: Uint8Array, where: string): Promise<PDFDocument> {
 
 /** The decision document as an A4 PDF: the same lines as the text version. */
 export async function textPdf(text: string, title: string): Promise<Uint8Array> {
+  const { PDFDocument, StandardFonts } = await pdfLib();
   const doc = await PDFDocument.create();
   doc.setTitle(title);
   doc.setLanguage('sv-SE');
