@@ -15,7 +15,7 @@ import { generatePackage } from '../../packages/ingest/src/generator/generate.ts
 import { writeTar, writeZip } from '../../packages/ingest/src/generator/writers.ts';
 import { bevaraIn, jsonError, jsonLines } from '../support/cli.ts';
 import { rgwInstalled, startGateway, startRgw, stopGateway, type RgwCluster } from '../support/rgw.ts';
-import { createSampleAip, sampleFiles, seededBytes, tempDir, walk } from './support/archive.ts';
+import { createSampleAip, sampleFiles, seededBytes, tempDir, twoCopyArchive, walk } from './support/archive.ts';
 
 /** Mounts a tmpfs of `size` on `dir`; false when this process may not mount (not root, a container). */
 function mountTmpfs(dir: string, size: string): boolean {
@@ -209,10 +209,7 @@ describe('bevara audit exit status through the real CLI', () => {
 
   beforeAll(async () => {
     base = tempDir('faults-audit');
-    dir = path.join(base, 'archive');
-    expect((await bevaraIn(dir, ['init'])).code).toBe(0);
-    expect((await bevaraIn(dir, ['store', 'add', 'second', '--type', 'local', '--path', path.join(base, 'second')])).code).toBe(0);
-    expect((await bevaraIn(dir, ['policy', 'set', '--copies', '2'])).code).toBe(0);
+    dir = await twoCopyArchive(base);
     const archive = await Archive.open(dir);
     try {
       await createSampleAip(archive, 'exit', sampleFiles('exit', 2));

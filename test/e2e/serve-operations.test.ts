@@ -13,7 +13,7 @@ import { writeZip } from '../../packages/ingest/src/generator/writers.ts';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEVARA_BIN, REPO_ROOT, bevaraIn, jsonLines } from '../support/cli.ts';
-import { createSampleAip, sampleFiles, tempDir } from './support/archive.ts';
+import { createSampleAip, sampleFiles, tempDir, twoCopyArchive } from './support/archive.ts';
 
 interface Served {
   child: ChildProcess;
@@ -83,10 +83,7 @@ describe('bevara serve: /metrics and the audit schedule', () => {
 
   beforeAll(async () => {
     base = tempDir('serve-ops');
-    dir = path.join(base, 'archive');
-    expect((await bevaraIn(dir, ['init'])).code).toBe(0);
-    expect((await bevaraIn(dir, ['store', 'add', 'second', '--type', 'local', '--path', path.join(base, 'second')])).code).toBe(0);
-    expect((await bevaraIn(dir, ['policy', 'set', '--copies', '2'])).code).toBe(0);
+    dir = await twoCopyArchive(base);
     const archive = await Archive.open(dir);
     try {
       for (const seed of ['one', 'two']) ids.push((await createSampleAip(archive, seed, sampleFiles(seed, 3))).id);

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { Archive, type AipDetail, type AipFile } from '@bevara/storage';
+import { bevaraIn } from '../../support/cli.ts';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `bevara-${prefix}-`));
@@ -79,4 +81,16 @@ export function walk(dir: string): string[] {
   };
   visit(dir);
   return out.sort();
+}
+
+/**
+ * `base/archive`, made through the real CLI with a second local store (`base/second`) and a policy of
+ * two copies, so every AIP written to it is copied and read back in both stores.
+ */
+export async function twoCopyArchive(base: string): Promise<string> {
+  const dir = path.join(base, 'archive');
+  expect((await bevaraIn(dir, ['init'])).code).toBe(0);
+  expect((await bevaraIn(dir, ['store', 'add', 'second', '--type', 'local', '--path', path.join(base, 'second')])).code).toBe(0);
+  expect((await bevaraIn(dir, ['policy', 'set', '--copies', '2'])).code).toBe(0);
+  return dir;
 }

@@ -1,7 +1,6 @@
 /**
- * Failures of disclosure (utlämnande). Kept apart from the access table while the access engineer owns
- * it; the codes sit in the A-1xx block so that they can be merged into ACCESS_ERRORS unchanged. Codes are
- * only appended, never renumbered or reused.
+ * Failures of disclosure (utlämnande), in the access package's A- range (A-1xx, apart from the public
+ * access codes A-0xx). Codes are only appended, never renumbered or reused.
  */
 import { BevaraError, type ErrorSpec } from '@bevara/storage';
 
