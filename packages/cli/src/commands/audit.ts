@@ -28,7 +28,7 @@ export const register: Register = (program, run) => {
           if (ctx.io.json) {
             for (const s of report.stores) ctx.io.out(jsonLine({ type: 'store', ...s }));
             ctx.io.out(jsonLine({ type: 'log', ...report.log }));
-            ctx.io.out(jsonLine({ type: 'summary', run: report.run, resumed: report.resumed, ok: report.ok, unrepaired: report.unrepaired }));
+            ctx.io.out(jsonLine({ type: 'summary', run: report.run, resumed: report.resumed, ok: report.ok, unrepaired: report.unrepaired, byGoodCopies: report.byGoodCopies }));
           } else {
             if (report.resumed) ctx.io.out(`resumed audit ${report.run}`);
             for (const s of report.stores) {
@@ -36,6 +36,7 @@ export const register: Register = (program, run) => {
               for (const f of s.findings) ctx.io.out(`     ${f.code} ${f.aip} ${f.path ?? ''}: ${f.message}`);
             }
             ctx.io.out(`${report.log.ok ? 'ok  ' : 'FAIL'} audit log: ${report.log.entries} entries`);
+            ctx.io.out(`copies known good per AIP: ${describeGoodCopies(report.byGoodCopies)}`);
             for (const p of report.log.problems) ctx.io.out(`     ${p}`);
             for (const id of report.unrepaired) ctx.io.out(`NO GOOD COPY LEFT: ${id}`);
           }
@@ -45,3 +46,11 @@ export const register: Register = (program, run) => {
       ),
     );
 };
+
+/** "2 copies: 10 AIPs, 1 copy: 2 AIPs", most copies first; a copy counts only when an audit checked it. */
+function describeGoodCopies(byGoodCopies: Record<string, number>): string {
+  const parts = Object.entries(byGoodCopies)
+    .sort(([a], [b]) => Number(b) - Number(a))
+    .map(([copies, aips]) => `${copies} ${copies === '1' ? 'copy' : 'copies'}: ${aips} AIP${aips === 1 ? '' : 's'}`);
+  return parts.length > 0 ? parts.join(', ') : 'no AIPs';
+}

@@ -29,7 +29,7 @@ import { createStoreLocation, describeStore, openStore } from './stores.ts';
 import { copyObject, hashStored } from '../replication/copy.ts';
 import { setLegalHold, type HeldStore } from '../replication/legal-hold.ts';
 import { runAudit, type AuditOptions, type AuditReport } from '../fixity/audit.ts';
-import { readAuditState, storesDue } from '../fixity/state.ts';
+import { DEFAULT_CYCLE_DAYS, readAuditState, storesDue } from '../fixity/state.ts';
 import { exportAips, type ExportResult } from '../export/export.ts';
 import { IngestMetrics } from '../metrics/ingest.ts';
 import { STORAGE_FORMAT_DOC } from './format-doc.ts';
@@ -354,7 +354,7 @@ export class Archive {
   /** Required stores whose last complete audit is older than the policy's cycle (default 90 days). */
   auditDue(now = new Date()): string[] {
     const names = this.requiredStores.map((s) => s.name);
-    return storesDue(readAuditState(this.paths.dir), names, this.configValue.policy.audit?.cycleDays ?? 90, now);
+    return storesDue(readAuditState(this.paths.dir), names, this.configValue.policy.audit?.cycleDays ?? DEFAULT_CYCLE_DAYS, now);
   }
 
   /** Writes AIPs (all when `ids` is empty) as a plain OCFL storage root in a new folder; see export/export.ts. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Archive } from '../archive/archive.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
@@ -164,6 +165,49 @@ describe('fixity audit', () => {
     expect(report.log.ok).toBe(false);
     expect(report.log.problems.join('\n')).toMatch(/entry 2/);
     expect(report.ok).toBe(false);
+    await archive.close();
+  });
+
+  it('--store counts a copy in another store as good only when an audit checked it (never audited: not counted)', async () => {
+    const { archive } = await archiveWithCopies();
+    const report = await runAudit(archive, { store: 'local' });
+    expect(report.ok).toBe(true);
+    // the second store's copies were never audited: nothing is known of them
+    expect(report.byGoodCopies).toEqual({ '1': 3 });
+    expect(readAuditState(archive.paths.dir).last?.byGoodCopies).toEqual({ '1': 3 });
+    await archive.close();
+  });
+
+  it('--store takes the other store from its last complete audit: its bad copies, later versions and an expired cycle do not count', async () => {
+    const { archive, second, ids } = await archiveWithCopies();
+    const target = contentFile(second, ids[1]!);
+    const bytes = fs.readFileSync(target);
+    bytes[3] = bytes[3]! ^ 0x40;
+    fs.writeFileSync(target, bytes);
+    // inventory dates have whole seconds: the full audit must begin in a later second than the AIPs
+    await sleep(1010 - (Date.now() % 1000));
+    const full = await runAudit(archive);
+    expect(full.stores[1]).toMatchObject({ store: 'second', good: 2, failed: 1 });
+    expect(full.byGoodCopies).toEqual({ '2': 2, '1': 1 });
+
+    await archive.createAip({
+      label: 'after the audit',
+      files: [file('c.txt', 'written after the last audit of second')],
+      events: [],
+      message: 'ingest',
+      user: { name: 'test' },
+    });
+    const local = await runAudit(archive, { store: 'local' });
+    expect(local.stores.map((s) => [s.store, s.copies, s.good])).toEqual([['local', 4, 4]]);
+    // ids[0] and ids[2]: good in second's last audit; ids[1]: bad there; the new AIP: never audited there
+    expect(local.byGoodCopies).toEqual({ '2': 2, '1': 2 });
+    expect(readAuditState(archive.paths.dir).stores.second?.notGood).toEqual([ids[1]]);
+
+    const stateFile = path.join(archive.paths.dir, 'audit-state.json');
+    const state = readAuditState(archive.paths.dir);
+    state.stores.second!.lastComplete = new Date(Date.now() - 91 * 86_400_000).toISOString();
+    fs.writeFileSync(stateFile, JSON.stringify(state));
+    expect((await runAudit(archive, { store: 'local' })).byGoodCopies).toEqual({ '1': 4 });
     await archive.close();
   });
 

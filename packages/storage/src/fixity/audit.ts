@@ -15,8 +15,9 @@ import { StorageError } from '../errors.ts';
 import { ObjectReader } from '../ocfl/reader.ts';
 import { syncObject } from '../replication/object-copy.ts';
 import { SILENT, type Logger } from '../metrics/log.ts';
-import { verifyObject, type ObjectVerification } from '../verify/object.ts';
-import { readAuditState, writeAuditState, type AuditRun, type AuditState, type StoreReport } from './state.ts';
+import type { Inventory } from '../ocfl/inventory.ts';
+import { inspectObject, verifyObject, type ObjectVerification } from '../verify/object.ts';
+import { knownGoodFromLastAudit, readAuditState, writeAuditState, type AuditRun, type AuditState, type StoreReport, DEFAULT_CYCLE_DAYS } from './state.ts';
 
 export interface AuditOptions {
   /** Audit only this store's copies (others are read only to repair it). */
@@ -49,6 +50,11 @@ export interface AuditReport {
   log: { ok: boolean; entries: number; problems: string[] };
   /** AIPs with no good copy in any required store. */
   unrepaired: string[];
+  /**
+   * AIPs by the number of copies known good: found good (or repaired) by this run, or, in a store this
+   * run did not audit (--store), by that store's last complete audit within the cycle.
+   */
+  byGoodCopies: Record<string, number>;
   /** Every audited copy is good now (found good, or repaired). */
   ok: boolean;
 }
@@ -77,6 +83,7 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
   // never more at once than a batch: the position is saved at least every batch
   const parallel = Math.max(1, Math.min(options.parallel ?? 4, batchSize));
   const trusted = archive.trustedCertificates();
+  const cycleDays = archive.config.policy.audit?.cycleDays ?? DEFAULT_CYCLE_DAYS;
   let done = roots.length - todo.length;
 
   // With a signal, the state as it stood after the last whole window: a stop in the middle of an
@@ -89,7 +96,7 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
       options.signal?.throwIfAborted();
       const window = todo.slice(i, i + parallel);
       options.progress?.(done, roots.length, window[0]);
-      const settled = await Promise.allSettled(window.map((root) => auditObject(archive, root, required, audited, run, state, trusted, throttle)));
+      const settled = await Promise.allSettled(window.map((root) => auditObject(archive, root, required, audited, run, state, trusted, throttle, cycleDays)));
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       run.cursor = window[window.length - 1]!;
@@ -114,7 +121,9 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
   for (const id of run.unrepaired) logger.log('error', 'no good copy of this AIP is left in any store', { aip: id });
   if (!log.ok) logger.log('error', 'the audit log does not verify', { problems: logReport.problems });
   const finished = new Date().toISOString();
-  for (const s of run.stores) state.stores[s] = { lastComplete: finished };
+  for (const s of run.stores) {
+    state.stores[s] = { lastComplete: finished, started: run.started, ...(run.notGood ? { notGood: run.notGood[s] ?? [] } : {}) };
+  }
   state.totals.runs++;
   state.last = { finished, unrepaired: run.unrepaired, byGoodCopies: run.byGoodCopies };
   state.run = null;
@@ -132,7 +141,7 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
       unrepaired: run.unrepaired,
     },
   });
-  return { run: run.id, resumed, stores: reports, log: logReport, unrepaired: run.unrepaired, ok };
+  return { run: run.id, resumed, stores: reports, log: logReport, unrepaired: run.unrepaired, byGoodCopies: run.byGoodCopies, ok };
 }
 
 function reports0(run: AuditRun): StoreReport[] {
@@ -142,7 +151,8 @@ function reports0(run: AuditRun): StoreReport[] {
 function newRun(stores: readonly BlobStore[], repair: boolean): AuditRun {
   const reports: Record<string, StoreReport> = {};
   for (const s of stores) reports[s.name] = { store: s.name, copies: 0, good: 0, failed: 0, repaired: 0, bytes: 0, findings: [] };
-  return { id: randomUUID(), started: new Date().toISOString(), stores: stores.map((s) => s.name), repair, cursor: null, reports, unrepaired: [], byGoodCopies: {} };
+  const notGood = Object.fromEntries(stores.map((s) => [s.name, [] as string[]]));
+  return { id: randomUUID(), started: new Date().toISOString(), stores: stores.map((s) => s.name), repair, cursor: null, reports, unrepaired: [], byGoodCopies: {}, notGood };
 }
 
 function sameStores(names: string[], stores: readonly BlobStore[]): boolean {
@@ -165,12 +175,17 @@ async function auditObject(
   state: AuditState,
   trusted: ReturnType<Archive['trustedCertificates']>,
   throttle: (bytes: number) => Promise<void>,
+  cycleDays: number,
 ): Promise<void> {
   const results = new Map<string, ObjectVerification>();
+  // the inventory of a copy found good, for the head version's date
+  let goodInventory: Inventory | undefined;
   const check = async (store: BlobStore): Promise<ObjectVerification> => {
     let v = results.get(store.name);
     if (!v) {
-      v = await verifyObject(store, root, trusted);
+      const inspected = await inspectObject(store, root, trusted);
+      v = inspected.verification;
+      if (v.ok) goodInventory ??= inspected.inventory;
       await throttle(v.bytes);
       results.set(store.name, v);
     }
@@ -204,7 +219,15 @@ async function auditObject(
       await archive.record({ type: 'fixity.failed', subject: id, data: { store: store.name, codes: [...new Set(results.get(store.name)!.findings.map((f) => f.code))] } });
     }
   }
-  const goodStores = required.filter((s) => results.get(s.name)?.ok === true || (!results.has(s.name) && !bad.includes(s)));
+  // A copy counts as good only when something checked it: this run, or the store's last complete audit
+  // (when this run audits other stores only). Stores left unchecked here are those of a run with --store
+  // whose audited copies were all good, so goodInventory is set.
+  const headCreated = goodInventory?.versions[goodInventory.head]?.created;
+  const goodStores = required.filter((s) =>
+    results.has(s.name)
+      ? results.get(s.name)!.ok
+      : headCreated !== undefined && knownGoodFromLastAudit(state, s.name, id, headCreated, cycleDays),
+  );
   if (bad.length > 0 && run.repair) {
     const source = required.find((s) => results.get(s.name)?.ok === true);
     if (source) {
@@ -216,6 +239,7 @@ async function auditObject(
       }
     }
   }
+  if (run.notGood) for (const store of bad) if (!goodStores.includes(store)) run.notGood[store.name]?.push(id);
   if (bad.length > 0 && !required.some((s) => results.get(s.name)?.ok === true)) run.unrepaired.push(id);
   const key = String(goodStores.length);
   run.byGoodCopies[key] = (run.byGoodCopies[key] ?? 0) + 1;

@@ -10,6 +10,9 @@ import { StorageError } from '../errors.ts';
 
 export const AUDIT_STATE_FILE = 'audit-state.json';
 
+/** Every copy is due for an audit this often unless the policy says otherwise. */
+export const DEFAULT_CYCLE_DAYS = 90;
+
 export interface CopyFinding {
   aip: string;
   store: string;
@@ -40,14 +43,25 @@ export interface AuditRun {
   reports: Record<string, StoreReport>;
   /** AIPs with no good copy left. */
   unrepaired: string[];
-  /** AIPs audited so far, by how many good copies they have after the audit (and repairs). */
+  /** AIPs audited so far, by how many copies are known good after the audit (and repairs). */
   byGoodCopies: Record<string, number>;
+  /** Per audited store, the AIPs whose copy there is bad and was not repaired (absent in runs begun before it existed). */
+  notGood?: Record<string, string[]>;
+}
+
+/** What the last complete audit of one store established. */
+export interface StoreAudit {
+  lastComplete: string;
+  /** When that audit began: versions created before it were checked by it (absent in older state files). */
+  started?: string;
+  /** AIPs whose copy in this store that audit left bad (absent in older state files: nothing is known). */
+  notGood?: string[];
 }
 
 export interface AuditState {
   format: 'bevara-audit-state/1';
   run: AuditRun | null;
-  stores: Record<string, { lastComplete: string }>;
+  stores: Record<string, StoreAudit>;
   totals: { runs: number; copiesChecked: number; failures: number; repairs: number };
   last: { finished: string; unrepaired: string[]; byGoodCopies: Record<string, number> } | null;
 }
@@ -90,6 +104,19 @@ export function writeAuditState(archiveDir: string, state: AuditState): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+}
+
+/**
+ * Whether the last complete audit of `store`, within the cycle, found its copy of AIP `id` good, with
+ * the version the AIP has now (created at `headCreated`). An audit that began in the same second as the
+ * version was created does not count: inventory dates have whole seconds.
+ */
+export function knownGoodFromLastAudit(state: AuditState, store: string, id: string, headCreated: string, cycleDays: number, now = new Date()): boolean {
+  const last = state.stores[store];
+  if (!last?.started || !last.notGood) return false;
+  if (Date.parse(last.lastComplete) < now.getTime() - cycleDays * 86_400_000) return false;
+  if (last.notGood.includes(id)) return false;
+  return Date.parse(headCreated) < Math.floor(Date.parse(last.started) / 1000) * 1000;
 }
 
 /** Stores whose last complete audit is older than the cycle (or that were never audited). */

@@ -54,15 +54,31 @@ export async function verifyObject(
   trusted: readonly TrustedCertificate[],
   expectedId?: string,
 ): Promise<ObjectVerification> {
+  return (await inspectObject(store, objectRoot, trusted, expectedId)).verification;
+}
+
+/**
+ * verifyObject, plus the root inventory the object was checked against when it could be parsed (the
+ * fixity audit needs the head version's date; verify's own output stays as documented).
+ */
+export async function inspectObject(
+  store: BlobStore,
+  objectRoot: string,
+  trusted: readonly TrustedCertificate[],
+  expectedId?: string,
+): Promise<{ verification: ObjectVerification; inventory?: Inventory }> {
   const findings: Finding[] = [];
-  const result = (inv?: Inventory, files = 0, bytes = 0): ObjectVerification => ({
-    id: inv?.id ?? expectedId ?? objectRoot,
-    objectRoot,
-    ok: findings.length === 0,
-    ...(inv ? { head: inv.head } : {}),
-    files,
-    bytes,
-    findings,
+  const result = (inv?: Inventory, files = 0, bytes = 0): { verification: ObjectVerification; inventory?: Inventory } => ({
+    verification: {
+      id: inv?.id ?? expectedId ?? objectRoot,
+      objectRoot,
+      ok: findings.length === 0,
+      ...(inv ? { head: inv.head } : {}),
+      files,
+      bytes,
+      findings,
+    },
+    ...(inv ? { inventory: inv } : {}),
   });
   try {
     const read = async (key: string): Promise<Buffer | null> =>
