@@ -3,6 +3,8 @@
  * METS safely, validates it against Bevara's pinned schemas, runs the profile's rules, then reads every
  * referenced file once: size and checksums, SHA-256 and PRONOM format for the report, and the PREMIS and ERMS
  * documents, judged from that same read. Returns one report listing every requirement checked.
+ * The two stages are apart (validateMets, then its filePass) so that ingest can decide after the METS stage
+ * whether to open storage, and join the file pass to store every file in the same read.
  */
 import { IngestError } from './errors.ts';
 import { DEFAULT_FORMAT_POLICY, type FormatPolicy } from './formats/policy.ts';
@@ -12,7 +14,7 @@ import { CSIP_REFERENCES, checkCsipMets, csipLevels } from './rules/csip.ts';
 import { representationMetsFiles } from './rules/csip-structmap.ts';
 import { STRUCTURE_RULES } from './rules/csip-structure.ts';
 import { runRules } from './rules/engine.ts';
-import { checkFixity, type XmlConsumer } from './rules/fixity.ts';
+import { checkFixity, passFile, type FilePassHooks, type XmlConsumer } from './rules/fixity.ts';
 import { formatChecker } from './rules/formats.ts';
 import { checkPremisDocument, premisFiles } from './rules/premis.ts';
 import { FGS12_REFERENCES, checkFgs12Mets, fgs12Level, FGS12_STRUCTURE } from './rules/fgs12.ts';
@@ -52,13 +54,22 @@ const FGS12_PROFILE_MARK = 'CommonSpecificationSwedenPackageProfile';
 export async function validatePackage(path: string, options: ValidateOptions = {}): Promise<ValidationReport> {
   const pkg = await openPackage(path, { ...(options.staging ? { staging: options.staging } : {}), ...(options.limits ? { limits: options.limits } : {}) });
   try {
-    return await validateView(pkg, options);
+    return await (await validateMets(pkg, options)).filePass();
   } finally {
     await pkg.close();
   }
 }
 
-async function validateView(pkg: PackageView, options: ValidateOptions): Promise<ValidationReport> {
+/** Validation after its METS stage, with the file pass still to run. */
+export interface MetsStage {
+  /** False when the METS stage (structure, XSD, profile rules) already failed the package. */
+  readonly valid: boolean;
+  /** Runs the file pass, with what the caller adds to it, and returns the whole report. */
+  filePass(hooks?: FilePassHooks): Promise<ValidationReport>;
+}
+
+/** The METS stage: profile detection, each METS read safely, XSD and the profile's rules; no other file is read. */
+export async function validateMets(pkg: PackageView, options: ValidateOptions): Promise<MetsStage> {
   const results: Result[] = [];
   const xmlFailure = (file: string, err: unknown): void => {
     if (!(err instanceof IngestError)) throw err;
@@ -91,19 +102,14 @@ async function validateView(pkg: PackageView, options: ValidateOptions): Promise
       (fgsLayout || (rootMets !== undefined && (attr(rootMets.root, 'PROFILE') ?? '').includes(FGS12_PROFILE_MARK))));
 
   let profile: string;
-  let files: FileFacts[] = [];
+  let fixity: { docs: MetsDocument[]; profile: ReferenceProfile } | undefined;
   if (isFgs12) {
     profile = 'FGS Paketstruktur 1.2';
     results.push(...(await runRules(FGS12_STRUCTURE, { pkg, ...(rootMets ? { mets: rootMets } : {}) }, rootFile ?? '', fgs12Level)));
     if (rootMets !== undefined) {
       results.push(...(await schemaResults(rootMets, 'fgs12-mets')));
       results.push(...(await checkFgs12Mets({ pkg, mets: rootMets })));
-      const fixity = await readReferencedFiles(pkg, [rootMets], {
-        kinds: FGS12_REFERENCES,
-        levelOf: (id) => fgs12Level(id) ?? bevaraLevel(id) ?? 'MUST',
-      }, options);
-      results.push(...fixity.results);
-      files = fixity.files;
+      fixity = { docs: [rootMets], profile: { kinds: FGS12_REFERENCES, levelOf: (id) => fgs12Level(id) ?? bevaraLevel(id) ?? 'MUST' } };
     }
   } else {
     const version = pickVersion(options.agreement?.csipVersion, rootMets);
@@ -121,16 +127,31 @@ async function validateView(pkg: PackageView, options: ValidateOptions): Promise
       results.push(...(await schemaResults(mets, 'eark-mets')));
       results.push(...(await checkCsipMets({ pkg, mets }, version, levels, asSip)));
     }
-    const fixity = await readReferencedFiles(pkg, docs, {
-      kinds: CSIP_REFERENCES,
-      levelOf: (id) => levels.csip.get(id) ?? bevaraLevel(id) ?? 'MUST',
-    }, options);
-    results.push(...fixity.results);
-    files = fixity.files;
+    fixity = { docs, profile: { kinds: CSIP_REFERENCES, levelOf: (id) => levels.csip.get(id) ?? bevaraLevel(id) ?? 'MUST' } };
   }
 
-  const merged = dropPassedWhereFailed(results);
-  return { package: pkg.rootName, profile, valid: !merged.some((r) => r.status === 'failed'), results: merged, files };
+  return {
+    valid: !results.some((r) => r.status === 'failed'),
+    async filePass(hooks) {
+      let files: FileFacts[] = [];
+      if (fixity !== undefined) {
+        const outcome = await readReferencedFiles(pkg, fixity.docs, fixity.profile, options, hooks);
+        results.push(...outcome.results);
+        files = outcome.files;
+      } else if (hooks?.everyFile) {
+        // No METS to check files against (an FGS package without one): the caller still gets every file once.
+        for (const e of pkg.entries.filter((x) => x.type === 'file')) await passFile(pkg, e.path, { algorithms: [] }, hooks, async () => undefined);
+      }
+      const merged = dropPassedWhereFailed(results);
+      return { package: pkg.rootName, profile, valid: !merged.some((r) => r.status === 'failed'), results: merged, files };
+    },
+  };
+}
+
+/** How a profile's references are found and reported. */
+interface ReferenceProfile {
+  kinds: typeof CSIP_REFERENCES;
+  levelOf: (id: string) => 'MUST' | 'SHOULD' | 'MAY';
 }
 
 function bevara(id: BevaraRuleId, status: Result['status'], message: string, file?: string, line?: number): Result {
@@ -172,8 +193,9 @@ async function schemaResults(mets: MetsDocument, set: SchemaSetName): Promise<Re
 async function readReferencedFiles(
   pkg: PackageView,
   docs: readonly MetsDocument[],
-  profile: { kinds: typeof CSIP_REFERENCES; levelOf: (id: string) => 'MUST' | 'SHOULD' | 'MAY' },
+  profile: ReferenceProfile,
   options: ValidateOptions,
+  hooks: FilePassHooks | undefined,
 ): Promise<{ results: Result[]; files: FileFacts[] }> {
   const erms = ermsChecker(pkg);
   const xml = new Map<string, XmlConsumer>();
@@ -191,6 +213,7 @@ async function readReferencedFiles(
     ...(options.xmlLimits ? { xmlLimits: options.xmlLimits } : {}),
     afterRead: (path, read, facts) => formats.check(path, read, facts),
     ...(options.progress ? { progress: options.progress } : {}),
+    ...(hooks ? { pass: hooks } : {}),
   });
   return { results: [...outcome.results, ...formats.summary(), ...erms.finish(outcome.files)], files: outcome.files };
 }

@@ -3,9 +3,12 @@
  * plus SHA-256 (for the report and ingest's PREMIS), the same digests of the file as it would be with LF line
  * endings converted to CRLF (to diagnose a METS written before such a conversion), keeps the head and tail
  * windows that format identification looks at, and, for XML Bevara must parse (PREMIS, ERMS), runs the safe
- * pre-parse on the same chunks and keeps the bytes for the DOM parse.
+ * pre-parse on the same chunks and keeps the bytes for the DOM parse. Ingest hands a sink that receives the same
+ * chunks for storage: it is written with backpressure (a slow store slows this read, nothing piles up in memory)
+ * and left open for the caller to end once it has judged the file.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { IngestError } from '../errors.ts';
 import { SCAN_WINDOW, type ByteSource } from '../formats/identify.ts';
 import type { PackageView } from '../sip/types.ts';
@@ -31,6 +34,8 @@ export interface ReadRequest {
   algorithms: readonly string[];
   /** Run the safe XML pre-parse on the same chunks and keep the document's bytes. */
   xml?: { limits?: Partial<XmlLimits> };
+  /** Also receives every chunk, in order; not ended here. Destroyed with the error when the read fails. */
+  sink?: Writable;
 }
 
 const LF = 0x0a;
@@ -98,23 +103,68 @@ class Digester {
 
 export async function readPackageFile(pkg: PackageView, path: string, request: ReadRequest): Promise<FileRead> {
   const d = new Digester(request.algorithms);
-  if (request.xml !== undefined) {
-    try {
-      const xml = await readXmlSafely(await pkg.open(path), {
-        name: path,
-        observe: (chunk) => d.update(chunk),
-        ...(request.xml.limits ? { limits: request.xml.limits } : {}),
-      });
-      return { ...d.finish(), xml };
-    } catch (err) {
-      if (!(err instanceof IngestError) || err.code === 'I-013') throw err;
-      // The pre-parse stopped part-way (DOCTYPE, limits, not well-formed): the digests still need every byte.
-      const again = await readPackageFile(pkg, path, { algorithms: request.algorithms });
-      return { ...again, xmlError: err };
+  const { sink } = request;
+  try {
+    const source = await pkg.open(path);
+    if (request.xml === undefined) {
+      for await (const chunk of source) {
+        d.update(chunk as Buffer);
+        if (sink) await writeWithBackpressure(sink, chunk as Buffer);
+      }
+      return d.finish();
     }
+    return await readWithPreParse(source, path, d, request.xml.limits, sink);
+  } catch (err) {
+    sink?.destroy(err as Error);
+    throw err;
   }
-  for await (const chunk of await pkg.open(path)) d.update(chunk as Buffer);
-  return d.finish();
+}
+
+/**
+ * The safe pre-parse reads its own copy of the chunks. When it refuses the document (DOCTYPE, limits, not
+ * well-formed) the read goes on for the digests and the sink, so even a refused document is read once.
+ */
+async function readWithPreParse(source: Readable, path: string, d: Digester, limits: Partial<XmlLimits> | undefined, sink: Writable | undefined): Promise<FileRead> {
+  const parserInput = new PassThrough();
+  const parsed = readXmlSafely(parserInput, { name: path, ...(limits ? { limits } : {}) }).then(
+    (xml) => ({ xml }),
+    (err: unknown) => {
+      if (!(err instanceof IngestError)) throw err;
+      return { xmlError: err };
+    },
+  );
+  // Settled below; until then a failure of the parse must not count as unhandled.
+  parsed.catch(() => undefined);
+  try {
+    for await (const c of source) {
+      const chunk = c as Buffer;
+      d.update(chunk);
+      if (sink) await writeWithBackpressure(sink, chunk);
+      if (!parserInput.destroyed) await writeWithBackpressure(parserInput, chunk).catch(() => undefined);
+    }
+    parserInput.end();
+  } catch (err) {
+    parserInput.destroy();
+    await parsed.catch(() => undefined);
+    throw err;
+  }
+  return { ...d.finish(), ...(await parsed) };
+}
+
+/** Writes one chunk and waits while the destination is full; fails when the destination is destroyed meanwhile. */
+export async function writeWithBackpressure(to: Writable, chunk: Buffer): Promise<void> {
+  if (to.destroyed) throw to.errored ?? new Error('the destination was closed');
+  if (to.write(chunk)) return;
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      to.off('drain', onDrain).off('close', onClose).off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(to.errored ?? new Error('the destination was closed'));
+    to.on('drain', onDrain).on('close', onClose).on('error', done);
+  });
 }
 
 /**

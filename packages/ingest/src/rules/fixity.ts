@@ -4,12 +4,14 @@
  * (file-read.ts): all digests its references ask for, SHA-256 for the report, the identification windows and,
  * for PREMIS/ERMS, the XML come from that one pass. A SIZE/CHECKSUM that matches the file only with its LF line
  * endings converted to CRLF is named as such: a warning for the schema copies under schemas/ (carried, never
- * used by Bevara), a failure elsewhere.
+ * used by Bevara), a failure elsewhere. Ingest joins the same pass (FilePassHooks): each file's bytes also flow
+ * to storage, and with `everyFile` the files no METS references are read too, so every file passes exactly once.
  */
+import type { Writable } from 'node:stream';
 import type { Element } from 'libxmljs2';
 import type { FileFacts, Level, Result } from '../report/types.ts';
 import type { PackageView } from '../sip/types.ts';
-import { readPackageFile, type FileRead } from './file-read.ts';
+import { readPackageFile, type FileRead, type ReadRequest } from './file-read.ts';
 import { all, attr, resolveHref, where, type MetsDocument } from './mets-model.ts';
 import { HASHES } from './vocabularies.ts';
 import type { IngestError } from '../errors.ts';
@@ -53,6 +55,17 @@ export interface FixityOptions {
   xmlLimits?: Partial<XmlLimits>;
   /** Called once per file after its read (format identification); its results join the report. */
   afterRead?: (path: string, read: FileRead, facts: FileFacts) => Promise<Result[]>;
+  pass?: FilePassHooks;
+}
+
+/** What a caller adds to the file pass (ingest: storing every file in the same read). */
+export interface FilePassHooks {
+  /** Read the files no METS reference points at too (the METS documents among them), after the referenced ones. */
+  everyFile?: boolean;
+  /** Receives a file's bytes as they are read; ended after onRead, destroyed when the read or the checks fail. */
+  sink?: (path: string) => Writable | undefined;
+  /** Called once per file read, after the checks on it and before its sink ends. */
+  onRead?: (path: string, read: FileRead, facts: FileFacts) => Promise<void> | void;
 }
 
 /** Judges a document read during the fixity pass: its bytes, or why the safe pre-parse refused it. */
@@ -112,6 +125,9 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
   const files: FileFacts[] = [];
   // XML to parse that no METS reference points at (none today) is still read once, here.
   const paths = [...byPath.keys(), ...[...(opts.xml?.keys() ?? [])].filter((p) => !byPath.has(p))];
+  const read = new Set(paths);
+  const others = opts.pass?.everyFile ? pkg.entries.filter((e) => e.type === 'file' && !read.has(e.path)).map((e) => e.path) : [];
+  const total = paths.length + others.length;
   for (const path of paths) {
     const list = byPath.get(path) ?? [];
     const algorithms = new Set<string>();
@@ -121,13 +137,18 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
       if (algo !== undefined) algorithms.add(algo);
     }
     const consumer = opts.xml?.get(path);
-    const read = await readPackageFile(pkg, path, { algorithms: [...algorithms], ...(consumer ? { xml: { ...(opts.xmlLimits ? { limits: opts.xmlLimits } : {}) } } : {}) });
-    for (const ref of list) out.push(...compare(ref, path, read, opts.levelOf));
-    const facts: FileFacts = { path, size: read.size, sha256: read.digests.get('sha256')! };
-    if (opts.afterRead) out.push(...(await opts.afterRead(path, read, facts)));
-    if (consumer) out.push(...(await consumer(path, read)));
+    const xml = consumer ? { xml: { ...(opts.xmlLimits ? { limits: opts.xmlLimits } : {}) } } : {};
+    const facts = await passFile(pkg, path, { algorithms: [...algorithms], ...xml }, opts.pass, async (read, facts) => {
+      for (const ref of list) out.push(...compare(ref, path, read, opts.levelOf));
+      if (opts.afterRead) out.push(...(await opts.afterRead(path, read, facts)));
+      if (consumer) out.push(...(await consumer(path, read)));
+    });
     files.push(facts);
-    opts.progress?.(++done, paths.length);
+    opts.progress?.(++done, total);
+  }
+  for (const path of others) {
+    await passFile(pkg, path, { algorithms: [] }, opts.pass, async () => undefined);
+    opts.progress?.(++done, total);
   }
 
   const referenced = new Set([...byPath.keys(), ...opts.alsoReferenced]);
@@ -140,6 +161,28 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
   if (loose.length > 200) out.push({ id, level, status, message: `and ${loose.length - 200} more unreferenced files` });
   if (loose.length === 0) out.push({ id, level, status: 'passed', message: 'every file of the package is referenced from a METS document' });
   return { results: out, files };
+}
+
+/**
+ * One file's read within the pass: the checks run on what was read, then the caller's hook, and only then does
+ * the sink end, so whatever consumes it (storage) finishes a file only once the file has been judged.
+ */
+export async function passFile(
+  pkg: PackageView, path: string, request: Omit<ReadRequest, 'sink'>, hooks: FilePassHooks | undefined,
+  check: (read: FileRead, facts: FileFacts) => Promise<void>,
+): Promise<FileFacts> {
+  const sink = hooks?.sink?.(path);
+  const read = await readPackageFile(pkg, path, { ...request, ...(sink ? { sink } : {}) });
+  const facts: FileFacts = { path, size: read.size, sha256: read.digests.get('sha256')! };
+  try {
+    await check(read, facts);
+    await hooks?.onRead?.(path, read, facts);
+  } catch (err) {
+    sink?.destroy(err as Error);
+    throw err;
+  }
+  sink?.end();
+  return facts;
 }
 
 /** SIZE and CHECKSUM of one reference against the bytes read. */
