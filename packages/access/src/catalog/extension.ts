@@ -5,7 +5,9 @@
  * the AIP. Nothing here says "public": each case and record keeps `public_from`, the day its last
  * marking lapses ('0000-01-01' when it has none, 'never' when some marking never lapses on its own;
  * 'never' sorts after every ISO date). A query compares it with today, so time passing needs no new
- * version and no rebuild.
+ * version and no rebuild. `registration_public_from` is the same day over only the markings that withhold
+ * the registration details too (diarienummer, object id, date): until then even a withheld record's or
+ * case's identifiers stay hidden.
  */
 import { createHash } from 'node:crypto';
 import type { CatalogExtension, IndexedAip } from '@bevara/storage';
@@ -23,13 +25,13 @@ export const NEVER = 'never';
 const DDL = `
 CREATE TABLE access_cases (
   id TEXT PRIMARY KEY, aip_id TEXT NOT NULL, diarienummer TEXT NOT NULL, title TEXT, organisation TEXT,
-  opened_at TEXT, closed_at TEXT, public_from TEXT NOT NULL);
+  opened_at TEXT, closed_at TEXT, public_from TEXT NOT NULL, registration_public_from TEXT NOT NULL);
 CREATE INDEX access_cases_aip ON access_cases(aip_id);
 CREATE INDEX access_cases_dnr ON access_cases(diarienummer);
 CREATE TABLE access_records (
   rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, aip_id TEXT NOT NULL, case_id TEXT NOT NULL,
   object_id TEXT NOT NULL, diarienummer TEXT NOT NULL, title TEXT, record_type TEXT, date TEXT, year INTEGER,
-  organisation TEXT, public_from TEXT NOT NULL);
+  organisation TEXT, public_from TEXT NOT NULL, registration_public_from TEXT NOT NULL);
 CREATE INDEX access_records_aip ON access_records(aip_id);
 CREATE INDEX access_records_case ON access_records(case_id);
 CREATE INDEX access_records_public ON access_records(public_from);
@@ -37,7 +39,8 @@ CREATE INDEX access_records_date ON access_records(date, rid);
 CREATE INDEX access_records_object ON access_records(object_id);
 CREATE TABLE access_markings (
   rid INTEGER NOT NULL, aip_id TEXT NOT NULL, origin TEXT NOT NULL CHECK (origin IN ('record', 'case', 'decision')),
-  ground TEXT, pending_review INTEGER NOT NULL, until TEXT, reason TEXT NOT NULL);
+  ground TEXT, pending_review INTEGER NOT NULL, until TEXT, reason TEXT NOT NULL, runs_from TEXT,
+  covers_registration INTEGER NOT NULL);
 CREATE INDEX access_markings_rid ON access_markings(rid);
 CREATE INDEX access_markings_aip ON access_markings(aip_id);
 CREATE TABLE access_files (
@@ -51,14 +54,15 @@ CREATE VIRTUAL TABLE access_fts USING fts5(
 
 interface ErmsCaseRow { id: number; diarienummer: string; title: string | null; organisation: string | null; opened_at: string | null; closed_at: string | null }
 interface ErmsRecordRow { id: number; case_id: number; object_id: string; title: string | null; record_type: string | null; date: string | null }
-interface ErmsSecrecyRow { case_id: number; record_id: number | null; provision: string | null }
+interface ErmsSecrecyRow { case_id: number; record_id: number | null; provision: string | null; runs_from: string | null; covers_registration: number }
 interface ErmsDocumentRow { record_id: number; path: string; name: string | null }
 
 /** The access extension over a provision table; its name carries the table's digest, so a new table rebuilds the catalog. */
 export function accessCatalog(table: ProvisionTable = defaultProvisions()): CatalogExtension {
   const digest = createHash('sha256').update(JSON.stringify(table)).digest('hex').slice(0, 12);
   return {
-    name: `access/1:${digest}`,
+    // access/2: marking start dates and registration details withheld too (erms/2).
+    name: `access/2:${digest}`,
     ddl: DDL,
     index: (db, aip, read) => indexAip(db, aip, read, table),
     remove(db, aipId) {
@@ -73,17 +77,22 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
   const cases = db.prepare('SELECT id, diarienummer, title, organisation, opened_at, closed_at FROM erms_cases WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsCaseRow[];
   if (cases.length === 0) return;
   const records = db.prepare('SELECT id, case_id, object_id, title, record_type, date FROM erms_records WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsRecordRow[];
-  const secrecy = db.prepare('SELECT case_id, record_id, provision FROM erms_secrecy WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsSecrecyRow[];
+  const secrecy = db.prepare('SELECT case_id, record_id, provision, runs_from, covers_registration FROM erms_secrecy WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsSecrecyRow[];
   const documents = db.prepare('SELECT record_id, path, name FROM erms_documents WHERE aip_id = ? ORDER BY id').all(aipId) as ErmsDocumentRow[];
   const stored = new Map(aip.files.map((f) => [f.path, f]));
   const decided = stored.has(DECISIONS_PATH) ? lastDecisions(parseDecisions(await read(DECISIONS_PATH), `${aipId}/${DECISIONS_PATH}`)) : new Map<string, SecrecyDecision>();
 
-  const insCase = db.prepare('INSERT INTO access_cases(id, aip_id, diarienummer, title, organisation, opened_at, closed_at, public_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insRecord = db.prepare(
-    `INSERT INTO access_records(id, aip_id, case_id, object_id, diarienummer, title, record_type, date, year, organisation, public_from)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  const insCase = db.prepare(
+    'INSERT INTO access_cases(id, aip_id, diarienummer, title, organisation, opened_at, closed_at, public_from, registration_public_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const insMarking = db.prepare('INSERT INTO access_markings(rid, aip_id, origin, ground, pending_review, until, reason) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insRecord = db.prepare(
+    `INSERT INTO access_records(id, aip_id, case_id, object_id, diarienummer, title, record_type, date, year, organisation, public_from, registration_public_from)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insMarking = db.prepare(
+    'INSERT INTO access_markings(rid, aip_id, origin, ground, pending_review, until, reason, runs_from, covers_registration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const toMarking = (s: ErmsSecrecyRow, on: 'case' | 'record'): Marking => ({ ground: s.provision, from: s.runs_from, on, coversRegistration: s.covers_registration === 1 });
   const insFile = db.prepare('INSERT INTO access_files(id, rid, aip_id, position, path, name, mime_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const insText = db.prepare('INSERT INTO access_fts(rowid, title, diarienummer, body) VALUES (?, ?, ?, ?)');
 
@@ -91,9 +100,9 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
   const usedCaseIds = new Set<string>();
   for (const c of cases) {
     const publicId = unique(usedCaseIds, (n) => caseIdFor(aipId, n === 0 ? c.diarienummer : `${c.diarienummer}#${n}`));
-    const markings: Marking[] = secrecy.filter((s) => s.case_id === c.id && s.record_id === null).map((s) => ({ ground: s.provision, on: 'case' }));
-    const until = publicFrom(assessSecrecy(markings, c.opened_at, new Date(), table).markings.map((m) => m.until), markings.length);
-    insCase.run(publicId, aipId, c.diarienummer, c.title, c.organisation, c.opened_at, c.closed_at, until);
+    const markings: Marking[] = secrecy.filter((s) => s.case_id === c.id && s.record_id === null).map((s) => toMarking(s, 'case'));
+    const assessed = assessSecrecy(markings, c.opened_at, new Date(), table).markings;
+    insCase.run(publicId, aipId, c.diarienummer, c.title, c.organisation, c.opened_at, c.closed_at, publicFrom(assessed), publicFrom(assessed.filter((m) => m.marking.coversRegistration)));
     caseById.set(c.id, { publicId, row: c, markings });
   }
 
@@ -103,18 +112,24 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
     if (!kase) continue;
     const publicId = unique(usedRecordIds, (n) => recordIdFor(aipId, n === 0 ? r.object_id : `${r.object_id}#${n}`));
     const decision = decided.get(r.object_id);
-    const own: Marking[] = secrecy.filter((s) => s.record_id === r.id).map((s) => ({ ground: s.provision, on: 'record' }));
+    const own: Marking[] = secrecy.filter((s) => s.record_id === r.id).map((s) => toMarking(s, 'record'));
+    const fromCase = kase.markings.map((m) => ({ ...m, origin: 'case' as const }));
+    // An archivist's decision replaces the ERMS markings, except the case's that hide its registration
+    // details: a decision on one record must not show the diarienummer its case still withholds.
     const markings: Array<Marking & { origin: 'record' | 'case' | 'decision' }> = decision
-      ? decision.action === 'set'
-        ? [{ ground: decision.ground ?? null, ...(decision.from ? { from: decision.from } : {}), on: 'record', origin: 'decision' }]
-        : []
-      : [...own.map((m) => ({ ...m, origin: 'record' as const })), ...kase.markings.map((m) => ({ ...m, origin: 'case' as const }))];
-    const assessed = assessSecrecy(markings, r.date, new Date(), table);
-    const from = publicFrom(assessed.markings.map((m) => m.until), markings.length);
+      ? [
+          ...(decision.action === 'set' ? [{ ground: decision.ground ?? null, ...(decision.from ? { from: decision.from } : {}), on: 'record' as const, origin: 'decision' as const }] : []),
+          ...fromCase.filter((m) => m.coversRegistration),
+        ]
+      : [...own.map((m) => ({ ...m, origin: 'record' as const })), ...fromCase];
+    const assessed = assessSecrecy(markings, r.date, new Date(), table).markings;
     const year = r.date && /^\d{4}/.test(r.date) ? Number(r.date.slice(0, 4)) : null;
-    const rid = insRecord.run(publicId, aipId, kase.publicId, r.object_id, kase.row.diarienummer, r.title, r.record_type, r.date, year, kase.row.organisation, from).lastInsertRowid;
-    assessed.markings.forEach((m, i) => {
-      insMarking.run(rid, aipId, markings[i]!.origin, m.marking.ground, m.state === 'pending-review' ? 1 : 0, m.until, m.reason);
+    const rid = insRecord.run(
+      publicId, aipId, kase.publicId, r.object_id, kase.row.diarienummer, r.title, r.record_type, r.date, year, kase.row.organisation,
+      publicFrom(assessed), publicFrom(assessed.filter((m) => m.marking.coversRegistration)),
+    ).lastInsertRowid;
+    assessed.forEach((m, i) => {
+      insMarking.run(rid, aipId, markings[i]!.origin, m.marking.ground, m.state === 'pending-review' ? 1 : 0, m.until, m.reason, m.marking.from ?? null, m.marking.coversRegistration ? 1 : 0);
     });
 
     const texts: string[] = [];
@@ -131,11 +146,11 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
   }
 }
 
-/** The day every marking will have lapsed: the latest `until`, 'never' when one has none. */
-function publicFrom(untils: Array<string | null>, count: number): string {
-  if (count === 0) return ALWAYS_PUBLIC;
-  if (untils.some((u) => u === null)) return NEVER;
-  return untils.map((u) => u!).sort().at(-1)!;
+/** The day every one of these markings will have lapsed: the latest `until`, 'never' when one has none. */
+function publicFrom(assessed: ReadonlyArray<{ until: string | null }>): string {
+  if (assessed.length === 0) return ALWAYS_PUBLIC;
+  if (assessed.some((m) => m.until === null)) return NEVER;
+  return assessed.map((m) => m.until!).sort().at(-1)!;
 }
 
 function unique(used: Set<string>, make: (n: number) => string): string {

@@ -4,6 +4,9 @@
  * audit-log entry. The answer to the public is the reference number and nothing else.
  */
 import type { Archive } from '@bevara/storage';
+import { PUBLIC_ID } from '../catalog/ids.ts';
+import { AccessError } from '../errors.ts';
+import { todayOf } from '../search/public.ts';
 import { findRecord } from '../secrecy/decide.ts';
 import { DisclosureError } from './errors.ts';
 import { createRequest, type DisclosureRequest, type RequestedRecord } from './state.ts';
@@ -35,6 +38,11 @@ export async function registerRequest(archive: Archive, input: RequestInput, now
   for (const ref of refs) {
     if (ref.length > 200) throw new DisclosureError('A-101', 'a record reference is at most 200 characters', {});
     const found = findRecord(archive.catalog.db, ref);
+    // From the public, an object id names only a record whose registration details are public: otherwise the
+    // answer (a reference number, not A-001) would confirm an object id a marking withholds.
+    if (input.channel === 'public' && !PUBLIC_ID.test(ref) && !registrationShown(archive, found.rid, now)) {
+      throw new AccessError('A-001', `no record ${ref}`, { record: ref });
+    }
     if (!records.some((r) => r.id === found.id)) records.push({ id: found.id, objectId: found.objectId, aipId: found.aipId });
   }
   const request = createRequest(archive, {
@@ -53,6 +61,11 @@ export async function registerRequest(archive: Archive, input: RequestInput, now
     data: { channel: input.channel, records: records.map((r) => r.objectId).join(', ') },
   });
   return request;
+}
+
+function registrationShown(archive: Archive, rid: number, now: Date): boolean {
+  const row = archive.catalog.db.prepare('SELECT registration_public_from <= ? AS shown FROM access_records WHERE rid = ?').get(todayOf(now), rid) as { shown: number } | undefined;
+  return row?.shown === 1;
 }
 
 function optionalText(value: string | undefined, what: string, max: number): string | undefined {

@@ -24,8 +24,12 @@ const record = {
   },
 };
 const withheld = {
-  type: 'object', required: ['id', 'objectId', 'diarienummer', 'date', 'status', 'url', 'case', 'request'], additionalProperties: false,
-  properties: { id: { type: 'string' }, objectId: { type: 'string' }, diarienummer: { type: 'string' }, date: nullableString, status: { const: 'withheld' }, url: { type: 'string' }, case: { type: 'string' }, request: { type: 'string' } },
+  type: 'object', required: ['id', 'objectId', 'diarienummer', 'date', 'status', 'registrationWithheld', 'url', 'case', 'request'], additionalProperties: false,
+  description: 'a withheld record; objectId, diarienummer, date and case are null while a marking withholds its registration details too',
+  properties: {
+    id: { type: 'string' }, objectId: nullableString, diarienummer: nullableString, date: nullableString, status: { const: 'withheld' },
+    registrationWithheld: { type: 'boolean' }, url: { type: 'string' }, case: nullableString, request: { type: 'string' },
+  },
 };
 const facet = { type: 'array', items: { type: 'object', required: ['value', 'count'], properties: { value: { type: 'string' }, count: { type: 'integer' } } } };
 
@@ -45,7 +49,7 @@ export const PUBLIC_OPENAPI_SCHEMAS = {
   PublicCase: {
     type: 'object', required: ['id', 'diarienummer', 'title', 'organisation', 'openedAt', 'closedAt', 'status', 'url', 'records'],
     properties: {
-      id: { type: 'string' }, diarienummer: { type: 'string' }, title: nullableString, organisation: nullableString, openedAt: nullableString,
+      id: { type: 'string' }, diarienummer: { ...nullableString, description: 'null while a marking on the case withholds its registration details' }, title: nullableString, organisation: nullableString, openedAt: nullableString,
       closedAt: nullableString, status: { enum: ['public', 'withheld'] }, url: { type: 'string' }, records: { type: 'array', items: { type: 'object', required: ['id', 'objectId', 'status', 'url', 'api'] } },
     },
   },

@@ -97,13 +97,13 @@ ${r.snippet ? html`<p>${snippetHtml(r.snippet)}</p>` : ''}
 </li>`;
 }
 
-export function recordPage(lang: Lang, record: PublicRecord, kase: { id: string; diarienummer: string; title: string | null }): string {
+export function recordPage(lang: Lang, record: PublicRecord, kase: { id: string; title: string | null }): string {
   const t = TEXT[lang];
   const main = html`<p class="kicker">${t.record}</p>
 <h1>${record.title ?? t.untitled}</h1>
 <dl>
 <dt>${t.recordId}</dt><dd>${record.objectId}</dd>
-<dt>${t.case}</dt><dd><a href="${PATHS[lang].case}${kase.id}">${kase.diarienummer}</a>${kase.title ? html` – ${kase.title}` : ''}</dd>
+<dt>${t.case}</dt><dd><a href="${PATHS[lang].case}${kase.id}">${record.diarienummer}</a>${kase.title ? html` – ${kase.title}` : ''}</dd>
 ${record.date ? html`<dt>${t.date}</dt><dd>${record.date}</dd>` : ''}
 ${record.recordType ? html`<dt>${t.type}</dt><dd>${record.recordType}</dd>` : ''}
 ${record.organisation ? html`<dt>${t.organisation}</dt><dd>${record.organisation}</dd>` : ''}
@@ -116,15 +116,19 @@ ${record.files.length === 0
   return layout(lang, record.title ?? t.record, { other: PATHS[t.otherLang].record + record.id }, main);
 }
 
+/** A withheld record: its identifiers, case and date, or, when those are withheld too, only that it exists. */
 export function withheldPage(lang: Lang, record: WithheldRecord): string {
   const t = TEXT[lang];
-  const main = html`<p class="kicker">${t.record} ${record.objectId}</p>
-<h1>${t.withheldRecord}</h1>
-<dl>
+  const registration = record.objectId !== null && record.caseId !== null
+    ? html`<dl>
 <dt>${t.recordId}</dt><dd>${record.objectId}</dd>
-<dt>${t.case}</dt><dd><a href="${PATHS[lang].case}${record.caseId}">${record.diarienummer}</a></dd>
+<dt>${t.case}</dt><dd><a href="${PATHS[lang].case}${record.caseId}">${record.diarienummer ?? ''}</a></dd>
 ${record.date ? html`<dt>${t.date}</dt><dd>${record.date}</dd>` : ''}
-</dl>
+</dl>`
+    : html`<p>${t.registrationWithheld}</p>`;
+  const main = html`<p class="kicker">${t.record}${record.objectId !== null ? html` ${record.objectId}` : ''}</p>
+<h1>${t.withheldRecord}</h1>
+${registration}
 <p>${t.withheldRecordText}</p>
 <h2 id="request-heading">${t.requestHeading}</h2>
 <form method="post" action="${REQUEST_ACTION}" aria-labelledby="request-heading">
@@ -140,15 +144,15 @@ ${record.date ? html`<dt>${t.date}</dt><dd>${record.date}</dd>` : ''}
 <p><button type="submit">${t.requestButton}</button></p>
 </form>
 <p><a href="${PATHS[lang].home}">${t.back}</a></p>`;
-  return layout(lang, `${t.record} ${record.objectId}`, { other: PATHS[t.otherLang].record + record.id }, main);
+  return layout(lang, record.objectId !== null ? `${t.record} ${record.objectId}` : t.withheldRecord, { other: PATHS[t.otherLang].record + record.id }, main);
 }
 
 export function casePage(lang: Lang, view: CaseView): string {
   const t = TEXT[lang];
   const c = view.case;
   const main = html`<p class="kicker">${t.case}</p>
-<h1>${t.diarienummer} ${c.diarienummer}</h1>
-${c.title ? html`<p class="lead">${c.title}</p>` : html`<p>${t.withheldCase}</p>`}
+<h1>${c.diarienummer !== null ? html`${t.diarienummer} ${c.diarienummer}` : t.case}</h1>
+${c.title ? html`<p class="lead">${c.title}</p>` : html`<p>${c.diarienummer !== null ? t.withheldCase : t.withheldCaseRegistration}</p>`}
 <dl>
 ${c.organisation ? html`<dt>${t.organisation}</dt><dd>${c.organisation}</dd>` : ''}
 ${c.openedAt ? html`<dt>${t.opened}</dt><dd>${c.openedAt}</dd>` : ''}
@@ -161,7 +165,7 @@ ${c.closedAt ? html`<dt>${t.closed}</dt><dd>${c.closedAt}</dd>` : ''}
     : html`<li><a href="${PATHS[lang].record}${r.record.id}">${r.record.objectId}: ${t.withheldShort}</a>${r.record.date ? html` (${r.record.date})` : ''}</li>`,
 )}</ul>
 <p><a href="${PATHS[lang].home}">${t.back}</a></p>`;
-  return layout(lang, `${t.case} ${c.diarienummer}`, { other: PATHS[t.otherLang].case + c.id }, main);
+  return layout(lang, c.diarienummer !== null ? `${t.case} ${c.diarienummer}` : t.case, { other: PATHS[t.otherLang].case + c.id }, main);
 }
 
 export function errorPage(lang: Lang, status: 400 | 404): string {

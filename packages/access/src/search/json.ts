@@ -28,14 +28,16 @@ export interface RecordJson {
   files: FileJson[];
 }
 
+/** Identifiers, date and case are null while a marking withholds the registration details too. */
 export interface WithheldJson {
   id: string;
-  objectId: string;
-  diarienummer: string;
+  objectId: string | null;
+  diarienummer: string | null;
   date: string | null;
   status: 'withheld';
+  registrationWithheld: boolean;
   url: string;
-  case: string;
+  case: string | null;
   /** Where a request to see it (begäran om utlämnande) is posted. */
   request: string;
 }
@@ -86,8 +88,9 @@ export function recordViewJson(view: RecordView): RecordJson | WithheldJson {
     diarienummer: r.diarienummer,
     date: r.date,
     status: 'withheld',
+    registrationWithheld: r.registrationWithheld,
     url: recordPageUrl(r.id),
-    case: `${API_PREFIX}/cases/${r.caseId}`,
+    case: r.caseId === null ? null : `${API_PREFIX}/cases/${r.caseId}`,
     request: `${API_PREFIX}/requests`,
   };
 }

@@ -1,7 +1,10 @@
 /**
  * Everything the public may read, and nothing else: every query here filters on `public_from <= today`
  * (see catalog/extension.ts), so a withheld record never reaches a result, a snippet, a facet count or a
- * download. A withheld record is visible only as the fact that it exists, with its identifiers and date.
+ * download. A withheld record is visible only as the fact that it exists, with its identifiers and date, and
+ * while a marking withholds its registration details too (`registration_public_from`), only as the fact
+ * that it exists: no object id, diarienummer, date or case, and it is left out of its case's list, so
+ * nothing public ties it to a diarienummer.
  * The web pages, the JSON API and `bevara search` all answer from here.
  */
 import type { Db } from '../catalog/extension.ts';
@@ -59,20 +62,22 @@ export interface SearchResult {
   facets: { organisation: FacetValue[]; year: FacetValue[]; kind: FacetValue[] };
 }
 
-/** A withheld record: that it exists, its identifiers and its date. */
+/** A withheld record: that it exists, and its identifiers and date unless a marking withholds those too (then null). */
 export interface WithheldRecord {
   id: string;
-  objectId: string;
-  diarienummer: string;
-  caseId: string;
+  objectId: string | null;
+  diarienummer: string | null;
+  caseId: string | null;
   date: string | null;
+  registrationWithheld: boolean;
 }
 
 export type RecordView = { status: 'public'; record: PublicRecord; case: CaseHeading } | { status: 'withheld'; record: WithheldRecord };
 
 export interface CaseHeading {
   id: string;
-  diarienummer: string;
+  /** Null while a marking on the case withholds its registration details. */
+  diarienummer: string | null;
   /** Null while the case itself is withheld. */
   title: string | null;
   organisation: string | null;
@@ -80,6 +85,7 @@ export interface CaseHeading {
 
 export interface CaseView {
   case: CaseHeading & { openedAt: string | null; closedAt: string | null; withheld: boolean };
+  /** Records whose registration details are withheld are not listed. */
   records: Array<{ status: 'public'; record: Omit<PublicRecord, 'files'> } | { status: 'withheld'; record: WithheldRecord }>;
 }
 
@@ -100,6 +106,14 @@ interface RecordRow {
   date: string | null;
   organisation: string | null;
   snip?: string | null;
+}
+
+/** Columns every view reads beside the record's own: is it released, are its registration details shown. */
+const VISIBILITY = 'r.public_from <= @today AS released, r.registration_public_from <= @today AS registered';
+
+interface VisibleRow extends RecordRow {
+  released: number;
+  registered: number;
 }
 
 export function todayOf(now: Date): string {
@@ -172,9 +186,7 @@ export function searchPublic(db: Db, params: SearchParams, now: Date): SearchRes
 
 export function recordView(db: Db, id: string, now: Date): RecordView {
   if (!PUBLIC_ID.test(id) || !id.startsWith('r')) throw notFound('A-001', id);
-  const row = db.prepare('SELECT r.*, r.public_from <= @today AS released FROM access_records r WHERE r.id = @id').get({ id, today: todayOf(now) }) as
-    | (RecordRow & { released: number })
-    | undefined;
+  const row = db.prepare(`SELECT r.*, ${VISIBILITY} FROM access_records r WHERE r.id = @id`).get({ id, today: todayOf(now) }) as VisibleRow | undefined;
   if (!row) throw notFound('A-001', id);
   if (!row.released) return { status: 'withheld', record: withheld(row) };
   return { status: 'public', record: toRecord(row, filesOf(db, [row.rid]).get(row.rid) ?? []), case: caseHeading(db, row.case_id, now) };
@@ -183,12 +195,17 @@ export function recordView(db: Db, id: string, now: Date): RecordView {
 export function caseView(db: Db, id: string, now: Date): CaseView {
   if (!PUBLIC_ID.test(id) || !id.startsWith('c')) throw notFound('A-002', id);
   const today = todayOf(now);
-  const c = db.prepare('SELECT *, public_from <= @today AS released FROM access_cases WHERE id = @id').get({ id, today }) as CaseRow | undefined;
+  const c = db.prepare(`SELECT *, ${CASE_VISIBILITY} FROM access_cases WHERE id = @id`).get({ id, today }) as CaseRow | undefined;
   if (!c) throw notFound('A-002', id);
-  const rows = db.prepare('SELECT r.*, r.public_from <= @today AS released FROM access_records r WHERE r.case_id = @id ORDER BY coalesce(r.date, \'\'), r.rid').all({ id, today }) as Array<RecordRow & { released: number }>;
+  const rows = db.prepare(
+    `SELECT r.*, ${VISIBILITY} FROM access_records r WHERE r.case_id = @id AND r.registration_public_from <= @today ORDER BY coalesce(r.date, ''), r.rid`,
+  ).all({ id, today }) as VisibleRow[];
   return {
-    // A withheld case shows that it exists, its diarienummer and the day it was opened; nothing else.
-    case: c.released ? { ...heading(c), openedAt: c.opened_at, closedAt: c.closed_at, withheld: false } : { ...heading(c), organisation: null, openedAt: c.opened_at, closedAt: null, withheld: true },
+    // A withheld case shows that it exists, its diarienummer and the day it was opened (unless a marking
+    // withholds those too); nothing else.
+    case: c.released
+      ? { ...heading(c), openedAt: c.opened_at, closedAt: c.closed_at, withheld: false }
+      : { ...heading(c), organisation: null, openedAt: c.registered ? c.opened_at : null, closedAt: null, withheld: true },
     records: rows.map((r) => {
       if (!r.released) return { status: 'withheld' as const, record: withheld(r) };
       const { files: _files, ...rest } = toRecord(r, []);
@@ -222,20 +239,24 @@ interface CaseRow {
   opened_at: string | null;
   closed_at: string | null;
   released: number;
+  registered: number;
 }
 
+const CASE_VISIBILITY = 'public_from <= @today AS released, registration_public_from <= @today AS registered';
+
 function caseHeading(db: Db, id: string, now: Date): CaseHeading {
-  const c = db.prepare('SELECT *, public_from <= @today AS released FROM access_cases WHERE id = @id').get({ id, today: todayOf(now) }) as CaseRow | undefined;
+  const c = db.prepare(`SELECT *, ${CASE_VISIBILITY} FROM access_cases WHERE id = @id`).get({ id, today: todayOf(now) }) as CaseRow | undefined;
   if (!c) throw notFound('A-002', id);
   return heading(c);
 }
 
 function heading(c: CaseRow): CaseHeading {
-  return { id: c.id, diarienummer: c.diarienummer, title: c.released ? c.title : null, organisation: c.organisation };
+  return { id: c.id, diarienummer: c.registered ? c.diarienummer : null, title: c.released ? c.title : null, organisation: c.organisation };
 }
 
-function withheld(r: RecordRow): WithheldRecord {
-  return { id: r.id, objectId: r.object_id, diarienummer: r.diarienummer, caseId: r.case_id, date: r.date };
+function withheld(r: VisibleRow): WithheldRecord {
+  if (!r.registered) return { id: r.id, objectId: null, diarienummer: null, caseId: null, date: null, registrationWithheld: true };
+  return { id: r.id, objectId: r.object_id, diarienummer: r.diarienummer, caseId: r.case_id, date: r.date, registrationWithheld: false };
 }
 
 function toRecord(r: RecordRow, files: PublicFile[]): PublicRecord {

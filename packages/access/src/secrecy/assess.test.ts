@@ -46,6 +46,12 @@ describe('assessSecrecy', () => {
     expect(assessSecrecy([rec('OSL 32:4', { from: '2010-01-01' })], '1990-01-01', now, table)).toMatchObject({ status: 'withheld', until: '2030-01-01' });
   });
 
+  it('never falls back to the record date when the marking states a start date that cannot be read', () => {
+    const a = assessSecrecy([rec('OSL 19 kap. 3 §', { from: 'snart' })], '1990-01-01', now, table);
+    expect(a).toMatchObject({ status: 'withheld', until: null });
+    expect(a.markings[0]?.reason).toContain('"snart", cannot be read');
+  });
+
   it('withholds pending review when the ground is missing or unreadable, and never releases it by time', () => {
     for (const ground of [null, 'Sekretess enligt lag', '']) {
       const a = assessSecrecy([rec(ground)], '1900-01-01', now, table);

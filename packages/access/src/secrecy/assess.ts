@@ -8,6 +8,8 @@ export interface Marking {
   /** When the secrecy runs from, if the marking says; otherwise the record's date is used. */
   from?: string | null;
   on: 'record' | 'case';
+  /** The marking withholds the registration details (diarienummer, object id, date) as well as the content. */
+  coversRegistration?: boolean;
 }
 
 export type MarkingState = 'in-force' | 'lapsed' | 'pending-review';
@@ -63,6 +65,10 @@ function assessMarking(marking: Marking, recordDate: string | null, now: Date, t
   }
   if (provision.maxYears === null) {
     return { marking, citation, provision, state: 'in-force', until: null, reason: `${cited} states no maximum time` };
+  }
+  // A start date the marking states but that cannot be read is no licence to count from the record's date.
+  if (marking.from && !isoDate(marking.from)) {
+    return { marking, citation, provision, state: 'in-force', until: null, reason: `${cited}: the date it runs from, "${marking.from}", cannot be read` };
   }
   const start = isoDate(marking.from) ?? isoDate(recordDate);
   if (!start) {

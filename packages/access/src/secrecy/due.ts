@@ -14,7 +14,8 @@ export interface DueRecord {
   /** The day it becomes public, or 'never' (it needs an archivist's decision). */
   publicFrom: string;
   pendingReview: boolean;
-  markings: Array<{ origin: 'record' | 'case' | 'decision'; ground: string | null; until: string | null; reason: string }>;
+  /** `from` is the start date the marking states (null: it runs from the record's date). */
+  markings: Array<{ origin: 'record' | 'case' | 'decision'; ground: string | null; from: string | null; coversRegistration: boolean; until: string | null; reason: string }>;
 }
 
 export function secrecyDue(db: Db, now: Date, options: { includeNever?: boolean; limit?: number } = {}): DueRecord[] {
@@ -23,9 +24,11 @@ export function secrecyDue(db: Db, now: Date, options: { includeNever?: boolean;
       WHERE public_from > @today ${options.includeNever ? '' : "AND public_from <> 'never'"}
       ORDER BY public_from, diarienummer, object_id LIMIT @limit`,
   ).all({ today: todayOf(now), limit: options.limit ?? -1 }) as Array<{ rid: number; id: string; object_id: string; diarienummer: string; aip_id: string; public_from: string }>;
-  const markings = db.prepare('SELECT origin, ground, pending_review, until, reason FROM access_markings WHERE rid = ? ORDER BY rowid');
+  const markings = db.prepare('SELECT origin, ground, pending_review, until, reason, runs_from, covers_registration FROM access_markings WHERE rid = ? ORDER BY rowid');
   return rows.map((r) => {
-    const ms = markings.all(r.rid) as Array<{ origin: DueRecord['markings'][number]['origin']; ground: string | null; pending_review: number; until: string | null; reason: string }>;
+    const ms = markings.all(r.rid) as Array<{
+      origin: DueRecord['markings'][number]['origin']; ground: string | null; pending_review: number; until: string | null; reason: string; runs_from: string | null; covers_registration: number;
+    }>;
     return {
       id: r.id,
       objectId: r.object_id,
@@ -33,7 +36,7 @@ export function secrecyDue(db: Db, now: Date, options: { includeNever?: boolean;
       aipId: r.aip_id,
       publicFrom: r.public_from,
       pendingReview: ms.some((m) => m.pending_review === 1),
-      markings: ms.map((m) => ({ origin: m.origin, ground: m.ground, until: m.until, reason: m.reason })),
+      markings: ms.map((m) => ({ origin: m.origin, ground: m.ground, from: m.runs_from, coversRegistration: m.covers_registration === 1, until: m.until, reason: m.reason })),
     };
   });
 }

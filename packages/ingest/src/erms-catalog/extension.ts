@@ -35,12 +35,14 @@ CREATE TABLE erms_secrecy (
   id INTEGER PRIMARY KEY, aip_id TEXT NOT NULL, case_id INTEGER NOT NULL REFERENCES erms_cases(id),
   record_id INTEGER REFERENCES erms_records(id),
   status TEXT NOT NULL CHECK (status IN ('withheld', 'withheld-pending-review')),
-  provision TEXT, chapter INTEGER, section INTEGER, explanatory_text TEXT, type TEXT);
+  provision TEXT, chapter INTEGER, section INTEGER, explanatory_text TEXT, type TEXT,
+  runs_from TEXT, covers_registration INTEGER NOT NULL DEFAULT 0 CHECK (covers_registration IN (0, 1)));
 CREATE INDEX erms_secrecy_aip ON erms_secrecy(aip_id);
 `;
 
 export const ermsCatalog: CatalogExtension = {
-  name: 'erms/1',
+  // erms/2: markings carry the day they run from and whether they withhold the registration details too.
+  name: 'erms/2',
   ddl: DDL,
   async index(db, aip, read) {
     for (const path of ermsCandidates(aip)) {
@@ -52,10 +54,13 @@ export const ermsCatalog: CatalogExtension = {
       const insRecord = db.prepare('INSERT INTO erms_records(aip_id, case_id, object_id, system_id, title, record_type, date) VALUES (?, ?, ?, ?, ?, ?, ?)');
       const insDoc = db.prepare('INSERT INTO erms_documents(aip_id, record_id, path, name) VALUES (?, ?, ?, ?)');
       const insSecrecy = db.prepare(
-        'INSERT INTO erms_secrecy(aip_id, case_id, record_id, status, provision, chapter, section, explanatory_text, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO erms_secrecy(aip_id, case_id, record_id, status, provision, chapter, section, explanatory_text, type, runs_from, covers_registration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       const secrecy = (caseId: number | bigint, recordId: number | bigint | null, m: SecrecyMarking) =>
-        insSecrecy.run(aip.summary.id, caseId, recordId, m.status, m.provision ?? null, m.chapter ?? null, m.section ?? null, m.explanatoryText ?? null, m.type ?? null);
+        insSecrecy.run(
+          aip.summary.id, caseId, recordId, m.status, m.provision ?? null, m.chapter ?? null, m.section ?? null, m.explanatoryText ?? null, m.type ?? null,
+          m.runsFrom ?? null, m.coversRegistration ? 1 : 0,
+        );
       for (const c of cases) {
         const caseId = insCase.run(aip.summary.id, c.diarienummer, c.systemId ?? null, c.title ?? null, c.organisation ?? null, c.openedAt ?? null, c.closedAt ?? null, path).lastInsertRowid;
         for (const m of c.secrecy) secrecy(caseId, null, m);
@@ -115,6 +120,8 @@ export interface CatalogSecrecy {
   recordObjectId: string | null;
   status: SecrecyMarking['status'];
   provision: string | null;
+  runsFrom: string | null;
+  coversRegistration: boolean;
 }
 
 type Db = Parameters<CatalogExtension['remove']>[0];
@@ -132,14 +139,16 @@ export function casesOf(db: Db, aipId: string): CatalogCase[] {
 
 export function secrecyOf(db: Db, aipId: string): CatalogSecrecy[] {
   return (db.prepare(
-    `SELECT c.diarienummer, r.object_id, s.status, s.provision FROM erms_secrecy s
+    `SELECT c.diarienummer, r.object_id, s.status, s.provision, s.runs_from, s.covers_registration FROM erms_secrecy s
        JOIN erms_cases c ON c.id = s.case_id LEFT JOIN erms_records r ON r.id = s.record_id
       WHERE s.aip_id = ? ORDER BY s.id`,
-  ).all(aipId) as Array<{ diarienummer: string; object_id: string | null; status: SecrecyMarking['status']; provision: string | null }>).map((r) => ({
+  ).all(aipId) as Array<{ diarienummer: string; object_id: string | null; status: SecrecyMarking['status']; provision: string | null; runs_from: string | null; covers_registration: number }>).map((r) => ({
     diarienummer: r.diarienummer,
     recordObjectId: r.object_id,
     status: r.status,
     provision: r.provision,
+    runsFrom: r.runs_from,
+    coversRegistration: r.covers_registration === 1,
   }));
 }
 

@@ -45,4 +45,32 @@ describe('parseErms', () => {
     expect(marking('enligt lag', undefined, undefined).status).toBe('withheld-pending-review');
     expect(marking('OSL 26 kap. 1 §', undefined, undefined)).toMatchObject({ status: 'withheld', chapter: 26, section: 1 });
   });
+
+  const parse = (xml: string) => parseErms(parseSafeBytes(Buffer.from(xml, 'utf8'), 'erms.xml'));
+
+  it("reads a CITS ERMS restriction's start date (dates or duration) and a registration-details restriction", () => {
+    const restriction = (inner: string, attrs = 'restrictionType="confidential"') => `<restriction ${attrs}><regulation>OSL 31 kap. 16 §</regulation>${inner}</restriction>`;
+    const [c] = parse(`<erms xmlns="https://DILCIS.eu/XML/ERMS"><aggregations><aggregation aggregationType="caseFile" systemIdentifier="a">
+      <objectId>KS 2023/0001</objectId>
+      ${restriction('', 'restrictionType="other_type" otherRestrictionType="Registration_Details"')}
+      <record systemIdentifier="b"><objectId>KS 2023/0001-1</objectId>
+        ${restriction('<dates><date dateType="created">2023-02-01T00:00:00</date><date dateType="start">2031-05-06T00:00:00</date></dates>')}
+        ${restriction('<duration><dates><date dateType="start">2030-01-02T00:00:00</date></dates></duration>')}
+        ${restriction('<dates><date dateType="created">2023-02-01T00:00:00</date></dates>')}
+      </record></aggregation></aggregations></erms>`);
+    expect(c!.secrecy).toEqual([expect.objectContaining({ status: 'withheld', coversRegistration: true })]);
+    expect(c!.secrecy[0]).not.toHaveProperty('runsFrom');
+    // The marking's own date ("created") is when it was made, not when the secrecy starts.
+    expect(c!.records[0]!.secrecy.map((m) => [m.runsFrom, m.coversRegistration])).toEqual([['2031-05-06', undefined], ['2030-01-02', undefined], [undefined, undefined]]);
+  });
+
+  it('reads an FGS 1.0 Restriktion of the other type "Registreringsuppgifter"; FGS 1.0 states no start date', () => {
+    const [c] = parse(`<Leveransobjekt xmlns="http://xml.ra.se/e-arkiv/FGS-ERMS"><ArkivobjektListaArenden><ArkivobjektArende>
+      <ArkivobjektID>SN 2024/0001</ArkivobjektID>
+      <Restriktion Typ="Sekretess"><Lagrum>OSL 26 kap. 1 §</Lagrum><RestriktionsDatum>2094-01-01</RestriktionsDatum></Restriktion>
+      <Restriktion Typ="Annan typ" AnnanTyp="Registreringsuppgifter"><Lagrum>OSL 26 kap. 1 §</Lagrum></Restriktion>
+      <Restriktion Typ="Annan typ" AnnanTyp="Gallringsbeslut"><Lagrum>OSL 26 kap. 1 §</Lagrum></Restriktion>
+    </ArkivobjektArende></ArkivobjektListaArenden></Leveransobjekt>`);
+    expect(c!.secrecy.map((m) => [m.status, m.coversRegistration, m.runsFrom])).toEqual([['withheld', undefined, undefined], ['withheld', true, undefined], ['withheld', undefined, undefined]]);
+  });
 });

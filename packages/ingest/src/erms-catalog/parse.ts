@@ -22,7 +22,29 @@ export interface SecrecyMarking {
   explanatoryText?: string;
   /** 'Sekretess', 'confidential', ... as the ERMS names it. */
   type?: string;
+  /**
+   * The day the secrecy runs from when the marking states one (CITS ERMS `restriction/dates/date` or
+   * `restriction/duration/dates/date` with `@dateType="start"`), as written up to the day; absent = the
+   * record's date. FGS Ärendehantering 1.0 has no such field: its `RestriktionsDatum` is when the restriction
+   * ends, not when it starts.
+   */
+  runsFrom?: string;
+  /**
+   * The marking withholds the registration details too (the diarienummer, the record's object id and its
+   * date), not only the content: a restriction of the other type "registration details" (see
+   * REGISTRATION_TYPES).
+   */
+  coversRegistration?: true;
 }
+
+/**
+ * Neither FGS Ärendehantering 1.0 nor CITS ERMS can aim a restriction at one element, so Bevara reads a
+ * restriction of the other type named here as one that withholds the registration details as well:
+ * FGS 1.0 `<Restriktion Typ="Annan typ" AnnanTyp="Registreringsuppgifter">`, CITS ERMS
+ * `<restriction restrictionType="other_type" otherRestrictionType="registration_details">` (compared
+ * without case). Its `Lagrum`/`regulation` is its legal ground as for any marking.
+ */
+export const REGISTRATION_TYPES = ['registreringsuppgifter', 'registration_details'] as const;
 
 export interface ErmsDocument {
   /** Package-relative path of the file, '/'-separated. */
@@ -78,14 +100,14 @@ function parseFgs(root: Element): ErmsCase[] {
       ...opt('organisation', text(c, 'f:Agent/f:Organisationsnamn', F) ?? text(c, 'f:Agent/f:Enhetsnamn', F)),
       ...opt('openedAt', text(c, 'f:Skapad', F) ?? text(c, 'f:Inkommen', F)),
       ...opt('closedAt', text(c, 'f:Avslutat', F)),
-      secrecy: els(c, 'f:Restriktion', F).map((r) => marking(text(r, 'f:Lagrum', F), text(r, 'f:ForklarandeText', F), r.attr('Typ')?.value())),
+      secrecy: fgsMarkings(c),
       records: els(c, 'f:ArkivobjektListaHandlingar/f:ArkivobjektHandling', F).map((h) => ({
         objectId: text(h, 'f:ArkivobjektID', F) ?? '',
         ...opt('systemId', h.attr('Systemidentifierare')?.value()),
         ...opt('title', text(h, 'f:Rubrik', F)),
         ...opt('recordType', text(h, 'f:Handlingstyp', F)),
         ...opt('date', text(h, 'f:Inkommen', F) ?? text(h, 'f:Upprattad', F) ?? text(h, 'f:Skapad', F)),
-        secrecy: els(h, 'f:Restriktion', F).map((r) => marking(text(r, 'f:Lagrum', F), text(r, 'f:ForklarandeText', F), r.attr('Typ')?.value())),
+        secrecy: fgsMarkings(h),
         documents: els(h, 'f:Bilaga', F).flatMap((b) => {
           const path = packagePath(b.attr('Lank')?.value());
           return path === undefined ? [] : [{ path, ...opt('name', b.attr('Namn')?.value()) }];
@@ -93,6 +115,14 @@ function parseFgs(root: Element): ErmsCase[] {
       })),
     };
   });
+}
+
+function fgsMarkings(el: Element): SecrecyMarking[] {
+  return els(el, 'f:Restriktion', F).map((r) =>
+    marking(text(r, 'f:Lagrum', F), text(r, 'f:ForklarandeText', F), r.attr('Typ')?.value(), {
+      ...opt('coversRegistration', isRegistrationType(r.attr('AnnanTyp')?.value())),
+    }),
+  );
 }
 
 // ---- CITS ERMS ------------------------------------------------------------------------------------
@@ -124,7 +154,12 @@ function parseCits(root: Element): ErmsCase[] {
 }
 
 function citsMarkings(el: Element): SecrecyMarking[] {
-  return els(el, 'e:restriction', E).map((r) => marking(text(r, 'e:regulation', E), text(r, 'e:explanatoryText', E), r.attr('restrictionType')?.value()));
+  return els(el, 'e:restriction', E).map((r) =>
+    marking(text(r, 'e:regulation', E), text(r, 'e:explanatoryText', E), r.attr('restrictionType')?.value(), {
+      ...opt('runsFrom', day(text(r, "e:dates/e:date[@dateType='start']", E) ?? text(r, "e:duration/e:dates/e:date[@dateType='start']", E))),
+      ...opt('coversRegistration', isRegistrationType(r.attr('otherRestrictionType')?.value())),
+    }),
+  );
 }
 
 // ---- shared ---------------------------------------------------------------------------------------
@@ -132,11 +167,21 @@ function citsMarkings(el: Element): SecrecyMarking[] {
 /** "OSL 26 kap. 1 §", "26 kap. 1 § offentlighets- och sekretesslagen (2009:400)": chapter and section read. */
 const PROVISION = /(\d+)\s*kap\.?\s*(\d+)\s*[a-z]?\s*§/i;
 
-export function marking(provision: string | undefined, explanatoryText: string | undefined, type: string | undefined): SecrecyMarking {
+export function marking(
+  provision: string | undefined,
+  explanatoryText: string | undefined,
+  type: string | undefined,
+  extra: Pick<SecrecyMarking, 'runsFrom' | 'coversRegistration'> = {},
+): SecrecyMarking {
   const m = provision === undefined ? null : PROVISION.exec(provision);
-  const base = { ...opt('provision', provision), ...opt('explanatoryText', explanatoryText), ...opt('type', type) };
+  const base = { ...opt('provision', provision), ...opt('explanatoryText', explanatoryText), ...opt('type', type), ...extra };
   if (m === null) return { status: 'withheld-pending-review', ...base };
   return { status: 'withheld', ...base, chapter: Number(m[1]), section: Number(m[2]) };
+}
+
+function isRegistrationType(otherType: string | undefined): true | undefined {
+  const t = otherType?.trim().toLowerCase();
+  return t !== undefined && (REGISTRATION_TYPES as readonly string[]).includes(t) ? true : undefined;
 }
 
 function els(el: Element, xpath: string, ns: Record<string, string>): Element[] {

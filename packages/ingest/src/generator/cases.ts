@@ -17,6 +17,10 @@ export interface RecordTemplate {
   secret?: Provision;
   /** Probability of natural secrecy (default 1 when `secret` is set). */
   secretChance?: number;
+  /** Probability that a natural marking withholds the record's object id and date too. */
+  registrationChance?: number;
+  /** The marking states that the secrecy runs from this many years after the record's date (written where the ERMS can say so). */
+  runsFromYearsLater?: number;
 }
 
 export interface Provision {
@@ -42,7 +46,12 @@ export interface KindTemplate {
   records: RecordTemplate[];
   /** Natural case-level secrecy (inherited by all records). */
   caseSecret?: Provision;
+  /** Probability that the case's natural marking withholds its diarienummer and dates too. */
+  caseRegistrationChance?: number;
 }
+
+/** The explanatory text of a marking that withholds the registration details. */
+export const REGISTRATION_TEXT = 'Även registreringsuppgifterna (diarienummer och datum) omfattas av sekretess.';
 
 export const FIRST_NAMES = ['Anna', 'Erik', 'Maria', 'Lars', 'Karin', 'Johan', 'Elin', 'Mikael', 'Sara', 'Per', 'Ingrid', 'Ahmed', 'Leila', 'Oskar', 'Astrid', 'Nils'];
 export const LAST_NAMES = ['Lindqvist', 'Holmberg', 'Sandström', 'Åkesson', 'Berglund', 'Nyström', 'Hassan', 'Ek', 'Wikström', 'Dahl', 'Öberg', 'Falk', 'Sjöberg', 'Lund'];
@@ -83,7 +92,7 @@ export const KINDS: Record<CaseKind, KindTemplate> = {
       { documentType: 'Ansökan', title: (c) => `Ansökan om bygglov, ${c.property}`, direction: 'incoming', files: ['pdf'] },
       { documentType: 'Ritning', title: (c) => `Situationsplan, ${c.property}`, direction: 'incoming', files: ['png'] },
       { documentType: 'Ritning', title: (c) => `Fasadritning, ${c.property}`, direction: 'incoming', files: ['jpeg'] },
-      { documentType: 'Yttrande', title: (c) => `Yttrande från granne till ${c.property}`, direction: 'incoming', files: ['txt'], secret: OSL.skyddadePersonuppgifter, secretChance: 0.15 },
+      { documentType: 'Yttrande', title: (c) => `Yttrande från granne till ${c.property}`, direction: 'incoming', files: ['txt'], secret: OSL.skyddadePersonuppgifter, secretChance: 0.15, registrationChance: 1 },
       { documentType: 'Tjänsteskrivelse', title: (c) => `Tjänsteskrivelse om bygglov, ${c.property}`, direction: 'internal', files: ['pdf'] },
       { documentType: 'Beslut', title: (c) => `Beslut om bygglov, ${c.property}`, direction: 'outgoing', files: ['pdf'] },
     ],
@@ -94,6 +103,7 @@ export const KINDS: Record<CaseKind, KindTemplate> = {
     classification: '5.1.2',
     caseTitle: (c, rnd) => `Ekonomiskt bistånd, försörjningsstöd för ${rnd.pick(MONTHS)} ${c.year}`,
     caseSecret: OSL.socialtjanst,
+    caseRegistrationChance: 0.7,
     records: [
       { documentType: 'Ansökan', title: () => 'Ansökan om ekonomiskt bistånd', direction: 'incoming', files: ['pdf'] },
       { documentType: 'Underlag', title: () => 'Kontoutdrag och hyresavi', direction: 'incoming', files: ['jpeg', 'pdf'] },
@@ -109,7 +119,7 @@ export const KINDS: Record<CaseKind, KindTemplate> = {
     caseTitle: (c) => `Ansökan om skolplacering i förskoleklass, ${c.school}`,
     records: [
       { documentType: 'Ansökan', title: (c) => `Ansökan om skolplacering, ${c.school}`, direction: 'incoming', files: ['pdf'] },
-      { documentType: 'Yttrande', title: () => 'Yttrande från elevhälsan om behov av särskilt stöd', direction: 'internal', files: ['txt'], secret: OSL.skolvasende, secretChance: 0.6 },
+      { documentType: 'Yttrande', title: () => 'Yttrande från elevhälsan om behov av särskilt stöd', direction: 'internal', files: ['txt'], secret: OSL.skolvasende, secretChance: 0.6, registrationChance: 0.5 },
       { documentType: 'Beslut', title: (c) => `Beslut om placering vid ${c.school}`, direction: 'outgoing', files: ['pdf'] },
     ],
   },
@@ -121,7 +131,8 @@ export const KINDS: Record<CaseKind, KindTemplate> = {
     records: [
       { documentType: 'Förfrågningsunderlag', title: () => 'Förfrågningsunderlag', direction: 'outgoing', files: ['pdf'] },
       { documentType: 'Anbud', title: (c) => `Anbud från ${c.company}`, direction: 'incoming', files: ['pdf'], secret: OSL.affarsforhallanden },
-      { documentType: 'Anbud', title: () => 'Anbud från Sjöbris Entreprenad AB', direction: 'incoming', files: ['pdf'], secret: OSL.affarsforhallanden },
+      // The offer of a frame agreement with long options: its marking counts from the agreement's end.
+      { documentType: 'Anbud', title: () => 'Anbud från Sjöbris Entreprenad AB', direction: 'incoming', files: ['pdf'], secret: OSL.affarsforhallanden, runsFromYearsLater: 10 },
       { documentType: 'Protokoll', title: () => 'Protokoll från anbudsöppning', direction: 'internal', files: ['xml'] },
       { documentType: 'Beslut', title: (c) => `Tilldelningsbeslut till ${c.company}`, direction: 'outgoing', files: ['pdf'] },
     ],

@@ -4,6 +4,7 @@ import type { CaseModel } from './model.ts';
 import { makePdfA } from './pdf.ts';
 import { schemaFiles } from './schemas.ts';
 import { el, textEl, type XmlElement } from './xml.ts';
+import { REGISTRATION_TEXT } from './cases.ts';
 import type { CaseTruth, Profile, RecordTruth, SecrecyTruth, SpecFile } from './types.ts';
 import type { PackageContext } from './fgs12.ts';
 
@@ -180,12 +181,19 @@ function representationMets(ctx: PackageContext, data: SpecFile[], metsPath: str
 
 const DIRECTION: Record<RecordTruth['direction'], string> = { incoming: 'incoming', outgoing: 'outgoing', internal: 'internal_memo_without_follow-up' };
 
-function restriction(s: SecrecyTruth): XmlElement {
-  return el('restriction', { restrictionType: 'confidential' }, [
-    textEl('explanatoryText', s.explanatoryText),
-    textEl('regulation', s.provision),
-    el('dates', {}, [textEl('date', `${s.markedAt}T00:00:00`, { dateType: 'created' })]),
-  ]);
+/** The marking; a second restriction of the other type "registration_details" when it hides those too. */
+function restrictions(s: SecrecyTruth | undefined): XmlElement[] {
+  if (!s) return [];
+  const one = (attrs: Record<string, string>, text: string) =>
+    el('restriction', attrs, [
+      textEl('explanatoryText', text),
+      textEl('regulation', s.provision),
+      el('dates', {}, [textEl('date', `${s.markedAt}T00:00:00`, { dateType: 'created' }), s.runsFrom ? textEl('date', `${s.runsFrom}T00:00:00`, { dateType: 'start' }) : undefined]),
+    ]);
+  return [
+    one({ restrictionType: 'confidential' }, s.explanatoryText),
+    ...(s.coversRegistration ? [one({ restrictionType: 'other_type', otherRestrictionType: 'registration_details' }, REGISTRATION_TEXT)] : []),
+  ];
 }
 
 function ermsDocument(ctx: PackageContext, cases: CaseTruth[]): XmlElement {
@@ -215,7 +223,7 @@ function aggregation(ctx: PackageContext, c: CaseTruth): XmlElement {
     el('classification', { classificationCode: c.classification }),
     textEl('title', c.title),
     el('status', { value: 'closed' }),
-    c.secrecy ? restriction(c.secrecy) : undefined,
+    ...restrictions(c.secrecy),
     el('agents', {}, [
       el('agent', { agentType: 'responsible_person' }, [textEl('name', ctx.contact), textEl('organisation', ctx.truth.organisation), textEl('unitName', c.boardName)]),
     ]),
@@ -230,7 +238,7 @@ function record(r: RecordTruth): XmlElement {
     textEl('objectId', r.objectId),
     textEl('title', r.title),
     textEl('runningNumber', String(r.runningNumber)),
-    own ? restriction(own) : undefined,
+    ...restrictions(own),
     el('direction', { directionDefinition: DIRECTION[r.direction] }),
     r.counterpart ? el('agents', {}, [el('agent', { agentType: r.direction === 'incoming' ? 'sender' : 'recipient' }, [textEl('name', r.counterpart)])]) : undefined,
     el('dates', {}, [textEl('date', `${r.date}T00:00:00`, { dateType: 'created' }), r.direction === 'incoming' ? textEl('date', `${r.date}T00:00:00`, { dateType: 'received' }) : undefined]),

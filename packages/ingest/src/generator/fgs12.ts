@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { REGISTRATION_TEXT } from './cases.ts';
 import { contentInfo, xmlContent } from './content.ts';
 import type { CaseModel } from './model.ts';
 import { schemaFiles } from './schemas.ts';
@@ -89,8 +90,16 @@ function sipXml(ctx: PackageContext, content: SpecFile[], schemas: SpecFile[]): 
   );
 }
 
-function restriktion(s: SecrecyTruth): XmlElement {
-  return el('Restriktion', { Typ: 'Sekretess' }, [textEl('ForklarandeText', s.explanatoryText), textEl('Lagrum', s.provision)]);
+/**
+ * The marking; a second `Restriktion Typ="Annan typ" AnnanTyp="Registreringsuppgifter"` when it hides the
+ * registration details too. FGS 1.0 has no start date for a restriction (`RestriktionsDatum` is its end).
+ */
+function restriktioner(s: SecrecyTruth | undefined): XmlElement[] {
+  if (!s) return [];
+  return [
+    el('Restriktion', { Typ: 'Sekretess' }, [textEl('ForklarandeText', s.explanatoryText), textEl('Lagrum', s.provision)]),
+    ...(s.coversRegistration ? [el('Restriktion', { Typ: 'Annan typ', AnnanTyp: 'Registreringsuppgifter' }, [textEl('ForklarandeText', REGISTRATION_TEXT), textEl('Lagrum', s.provision)])] : []),
+  ];
 }
 
 function leveransobjekt(cases: CaseTruth[], files: SpecFile[]): XmlElement {
@@ -107,7 +116,7 @@ function arende(c: CaseTruth, byPath: Map<string, SpecFile>): XmlElement {
     textEl('Avslutat', c.closedAt),
     el('Agent', {}, [textEl('Roll', 'Handläggare'), textEl('Namn', 'Karin Öberg'), textEl('Enhetsnamn', c.boardName)]),
     textEl('Klass', c.classification),
-    c.secrecy ? restriktion(c.secrecy) : undefined,
+    ...restriktioner(c.secrecy),
     textEl('Skapad', c.openedAt),
     textEl('StatusArande', 'Stängt'),
     textEl('Arendemening', c.title),
@@ -128,7 +137,7 @@ function handling(r: RecordTruth, byPath: Map<string, SpecFile>): XmlElement {
     textEl('Rubrik', r.title),
     textEl('Skapad', r.date),
     textEl('StatusHandling', r.direction === 'incoming' ? 'Inkommen' : r.direction === 'outgoing' ? 'Expedierad' : 'Upprättad'),
-    own ? restriktion(own) : undefined,
+    ...restriktioner(own),
     ...r.files.map((p) => {
       const f = byPath.get(p);
       const info = f ? contentInfo(f.content) : undefined;

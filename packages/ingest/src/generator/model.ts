@@ -59,19 +59,26 @@ export function buildCases(options: GenerateOptions, dataPrefix: string): CaseMo
   const natural = options.secrecy === undefined;
   const fraction = options.secrecy?.fraction ?? 0;
   const newMarker = () => `BVRHEMLIG${markerRnd.hex(12).toUpperCase()}`;
+  // Registration details withheld too: drawn apart from the rest so the other cases stay as they were.
+  const registrationRnd = new Random(`${options.seed}:registration`);
+  const registrationMarker = () => `BVRREG${registrationRnd.hex(12).toUpperCase()}`;
+  // FGS Ärendehantering 1.0 has no start date for a restriction, so only CITS ERMS packages carry one.
+  const startDates = options.profile !== 'fgs12';
 
   for (let ci = 0; ci < count; ci++) {
     const kind = kinds[ci % kinds.length]!;
     const tpl = KINDS[kind];
     const next = (counters.get(tpl.board) ?? rnd.int(10, 180)) + rnd.int(1, 25);
     counters.set(tpl.board, next);
-    const dnr = `${tpl.board} ${year}/${String(next).padStart(4, '0')}`;
     let day = dayOfYear(year, rnd.int(0, 300));
     const ctx = makeContext(rnd, year, day);
     const authority = `${tpl.boardName}, ${options.organisation}`;
     const caseProvision = natural ? tpl.caseSecret : explicit.some((e) => e.case === ci && e.record === undefined) ? FALLBACK_PROVISION[kind] : undefined;
+    const caseRegistration = natural && caseProvision !== undefined && registrationRnd.chance(tpl.caseRegistrationChance ?? 0);
+    // A withheld diarienummer carries a marker of its own, so a leak of it can be found.
+    const dnr = `${tpl.board} ${year}/${String(next).padStart(4, '0')}${caseRegistration && options.markers ? `-${registrationMarker()}` : ''}`;
     const caseMarker = caseProvision && options.markers ? newMarker() : undefined;
-    const caseSecrecy = caseProvision ? secrecy(caseProvision, day, 'case', authority, caseMarker) : undefined;
+    const caseSecrecy = caseProvision ? secrecy(caseProvision, day, 'case', authority, caseMarker, { coversRegistration: caseRegistration }) : undefined;
     const caseTitle = tpl.caseTitle(ctx, rnd) + (caseMarker ? ` [${caseMarker}]` : '');
     const openedAt = day;
     const records: RecordTruth[] = [];
@@ -82,8 +89,12 @@ export function buildCases(options: GenerateOptions, dataPrefix: string): CaseMo
       const chosen = !natural && ((fraction > 0 && rnd.chance(fraction)) || explicit.some((e) => e.case === ci && e.record === ri));
       const ownProvision = naturalSecret ? rt.secret : chosen ? (rt.secret ?? FALLBACK_PROVISION[kind]) : undefined;
       const marker = (ownProvision ?? caseSecrecy) && options.markers ? newMarker() : undefined;
-      const effective = ownProvision ? secrecy(ownProvision, day, 'record', authority, marker) : caseSecrecy ? { ...caseSecrecy } : undefined;
-      const objectId = `${dnr}-${ri + 1}`;
+      const ownRegistration = naturalSecret && registrationRnd.chance(rt.registrationChance ?? 0);
+      const runsFrom = naturalSecret && startDates && rt.runsFromYearsLater ? addYears(day, rt.runsFromYearsLater) : undefined;
+      const effective = ownProvision
+        ? secrecy(ownProvision, day, 'record', authority, marker, { coversRegistration: ownRegistration, ...(runsFrom ? { runsFrom } : {}) })
+        : caseSecrecy ? { ...caseSecrecy } : undefined;
+      const objectId = `${dnr}-${ri + 1}${ownRegistration && options.markers ? `-${registrationMarker()}` : ''}`;
       const record: RecordTruth = {
         objectId,
         systemId: rnd.uuid(),
@@ -129,8 +140,17 @@ export function buildCases(options: GenerateOptions, dataPrefix: string): CaseMo
   return { cases, files, recordOfFile };
 }
 
-function secrecy(p: Provision, date: string, level: 'case' | 'record', authority: string, marker: string | undefined): SecrecyTruth {
+function secrecy(
+  p: Provision,
+  date: string,
+  level: 'case' | 'record',
+  authority: string,
+  marker: string | undefined,
+  extra: Pick<SecrecyTruth, 'runsFrom' | 'coversRegistration'> = {},
+): SecrecyTruth {
   return {
+    ...(extra.runsFrom ? { runsFrom: extra.runsFrom } : {}),
+    ...(extra.coversRegistration ? { coversRegistration: true } : {}),
     provision: provisionText(p),
     chapter: p.chapter,
     section: p.section,
@@ -204,6 +224,12 @@ function addBigFile(options: GenerateOptions, cases: CaseTruth[], files: SpecFil
 
 function dayOfYear(year: number, offset: number): string {
   return new Date(Date.UTC(year, 0, 1 + offset)).toISOString().slice(0, 10);
+}
+
+function addYears(date: string, years: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return d.toISOString().slice(0, 10);
 }
 
 export function addDays(date: string, days: number): string {

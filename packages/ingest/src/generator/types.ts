@@ -46,6 +46,13 @@ export interface SecrecyTruth {
   /** Where the marking sits in the ERMS: on the case (inherited by its records) or on the record. */
   level: 'case' | 'record';
   authority: string;
+  /** The day the secrecy runs from as the marking states it (CITS ERMS only); absent = the record's date. */
+  runsFrom?: string;
+  /**
+   * The marking withholds the registration details too: the diarienummer (case level) or the record's object
+   * id, and the date. Written as a second restriction of the other type "registration details".
+   */
+  coversRegistration?: boolean;
 }
 
 export interface RecordTruth {
