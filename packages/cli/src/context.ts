@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { accessCatalog } from '@bevara/access';
-import { ermsCatalog } from '@bevara/ingest';
-import { Archive, BevaraError } from '@bevara/storage';
+import type { Archive } from '@bevara/storage';
 import type { Io } from './output/io.ts';
 import type { Exit } from './main.ts';
 
@@ -13,7 +11,12 @@ export interface Context {
   openArchive(): Promise<Archive>;
 }
 
-export function makeContext(io: Io, archiveOption: string | undefined): Context {
+/**
+ * Made when a command runs, never while the command line is parsed: the packages are imported here and
+ * in the verbs' actions, so `--help`, `--version` and usage errors load none of them.
+ */
+export async function makeContext(io: Io, archiveOption: string | undefined): Promise<Context> {
+  const { Archive, BevaraError } = await import('@bevara/storage');
   const archiveDir = (): string => {
     const dir = archiveOption ?? process.env.BEVARA_ARCHIVE;
     if (!dir) throw new BevaraError('C-002', 'no archive given: use --archive DIR or set BEVARA_ARCHIVE');
@@ -23,7 +26,10 @@ export function makeContext(io: Io, archiveOption: string | undefined): Context 
     io,
     archiveDir,
     // Every command opens the archive with the ERMS tables, so any rebuild restores them too.
-    openArchive: () => Archive.open(archiveDir(), { catalogExtensions: [ermsCatalog, accessCatalog()] }),
+    openArchive: async () => {
+      const [{ ermsCatalog }, { accessCatalog }] = await Promise.all([import('@bevara/ingest'), import('@bevara/access')]);
+      return Archive.open(archiveDir(), { catalogExtensions: [ermsCatalog, accessCatalog()] });
+    },
   };
 }
 

@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { BevaraError } from '@bevara/storage';
 import { register as registerCatalog } from './commands/catalog.ts';
 import { register as registerDemo } from './commands/demo.ts';
 import { register as registerInit } from './commands/init.ts';
@@ -22,7 +21,6 @@ import { register as registerSearch } from './commands/search.ts';
 import { register as registerSecrecy } from './commands/secrecy.ts';
 import { register as registerDisclose } from './commands/disclose.ts';
 import { makeContext, type Context } from './context.ts';
-import { exitCodeFor } from './exit-codes.ts';
 import { jsonLine, processIo } from './output/io.ts';
 import { VERSION } from './version.ts';
 
@@ -51,9 +49,11 @@ export async function main(argv: string[]): Promise<Exit> {
 
   const run = (action: Action) => async (...args: any[]): Promise<void> => {
     const command = args[args.length - 1] as Command;
-    const ctx = makeContext(io, command.optsWithGlobals().archive as string | undefined);
+    const ctx = await makeContext(io, command.optsWithGlobals().archive as string | undefined);
     exit = await action(ctx, ...args.slice(0, -1));
   };
+  // Every verb is defined up front (--help lists them all), but a verb imports the packages it needs only in
+  // its action, so parsing stays cheap and a command loads no more than it uses.
   for (const registerVerb of [registerInit, registerKeys, registerList, registerShow, registerVerify, registerLog, registerCatalog, registerDemo, registerValidate, registerIngest, registerAgreements, registerTokens, registerServe, registerWatch, registerStore, registerPolicy, registerAudit, registerExport, registerSearch, registerSecrecy, registerDisclose]) {
     registerVerb(program, run);
   }
@@ -64,6 +64,8 @@ export async function main(argv: string[]): Promise<Exit> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;
     }
+    // The error tables span every package: loaded only now, so a command that succeeds never pays for them.
+    const [{ BevaraError }, { exitCodeFor }] = await Promise.all([import('@bevara/storage'), import('./exit-codes.ts')]);
     const error = e instanceof BevaraError ? e : new BevaraError('C-003', `unexpected error: ${(e as Error)?.message ?? String(e)}`);
     if (json) io.err(jsonLine({ code: error.code, message: error.message }));
     else io.err(`bevara: ${error.message} [${error.code}]`);

@@ -1,4 +1,3 @@
-import { SubmissionRegistry } from '@bevara/ingest';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -18,6 +17,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, id: string, opts: { name: string; reference?: string; strictFormats?: boolean; allowUpdates?: boolean }) =>
         withArchive(ctx, async (archive) => {
+          const { SubmissionRegistry } = await import('@bevara/ingest');
           const a = await SubmissionRegistry.open(archive).addAgreement({ id, name: opts.name, ...(opts.reference !== undefined ? { reference: opts.reference } : {}), strictFormats: !!opts.strictFormats, allowUpdates: !!opts.allowUpdates }, process.env.USER ?? 'cli');
           ctx.io.out(ctx.io.json ? jsonLine(a) : `added agreement ${a.id}`);
           return 0;
@@ -32,6 +32,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx) =>
         withArchive(ctx, async (archive) => {
+          const { SubmissionRegistry } = await import('@bevara/ingest');
           for (const a of SubmissionRegistry.open(archive).agreements()) {
             ctx.io.out(ctx.io.json ? jsonLine(a) : `${a.id}\t${a.name}${a.reference ? `\treference=${a.reference}` : ''}${a.strictFormats ? '\tstrict-formats' : ''}${a.allowUpdates ? '\tallow-updates' : ''}`);
           }

@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { accessCatalog } from '@bevara/access';
-import { DEFAULT_AGREEMENT, DEFAULT_SUBMISSION_LIMITS, ermsCatalog, generatePackage, ingestPackage, SubmissionService, writeZip, type Profile } from '@bevara/ingest';
-import { Archive, BevaraError } from '@bevara/storage';
+import type { Profile } from '@bevara/ingest';
 import type { Register } from '../main.ts';
-import { createApp } from '../serve/app.ts';
 
 /** The sample deliveries of a new demo archive: both package profiles, with their natural secrecy (some records withheld). */
 const SAMPLES: Array<{ profile: Profile; organisation: string; seed: string }> = [
@@ -24,6 +21,10 @@ export const register: Register = (program, run) => {
     .addHelpText('after', '\nEXIT STATUS\n  0 ready (or stopped by SIGINT/SIGTERM), 2 error')
     .action(
       run(async (ctx, dir: string, opts: { host: string; port: string; serve: boolean }) => {
+        const { accessCatalog } = await import('@bevara/access');
+        const { DEFAULT_AGREEMENT, DEFAULT_SUBMISSION_LIMITS, ermsCatalog, generatePackage, ingestPackage, SubmissionService, writeZip } = await import('@bevara/ingest');
+        const { Archive, BevaraError } = await import('@bevara/storage');
+        const { createApp } = await import('../serve/app.ts');
         const target = path.resolve(dir);
         const fresh = !fs.existsSync(path.join(target, 'bevara.json'));
         const options = { catalogExtensions: [ermsCatalog, accessCatalog()] };

@@ -1,6 +1,5 @@
 import os from 'node:os';
 import path from 'node:path';
-import { buildDip, decideRequest, listRequests, registerRequest, reviewRequest, summaryOf } from '@bevara/access';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -24,6 +23,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, records: string[], opts: { name?: string; contact?: string; message?: string; by?: string }) =>
         withArchive(ctx, async (archive) => {
+          const { registerRequest } = await import('@bevara/access');
           const request = await registerRequest(archive, {
             records, channel: 'archivist', by: archivistName(opts.by),
             ...(opts.name !== undefined ? { name: opts.name } : {}),
@@ -48,6 +48,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx) =>
         withArchive(ctx, async (archive) => {
+          const { listRequests, summaryOf } = await import('@bevara/access');
           const requests = listRequests(archive).map(summaryOf);
           if (ctx.io.json) for (const r of requests) ctx.io.out(jsonLine(r));
           else if (requests.length === 0) ctx.io.out('No requests.');
@@ -67,6 +68,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, ref: string, opts: { by?: string }) =>
         withArchive(ctx, async (archive) => {
+          const { reviewRequest } = await import('@bevara/access');
           const view = await reviewRequest(archive, ref, archivistName(opts.by));
           if (ctx.io.json) {
             ctx.io.out(jsonLine(view));
@@ -104,6 +106,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, ref: string, opts: { release?: string[]; mask?: string[]; refuse?: string[]; ground?: string; reasons?: string; by?: string }) =>
         withArchive(ctx, async (archive) => {
+          const { decideRequest } = await import('@bevara/access');
           const outcome = await decideRequest(archive, {
             reference: ref, release: opts.release ?? [], mask: opts.mask ?? [], refuse: opts.refuse ?? [], by: archivistName(opts.by),
             ...(opts.ground !== undefined ? { ground: opts.ground } : {}),
@@ -130,6 +133,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, ref: string, out: string, opts: { by?: string }) =>
         withArchive(ctx, async (archive) => {
+          const { buildDip } = await import('@bevara/access');
           const result = await buildDip(archive, ref, path.resolve(out), archivistName(opts.by));
           if (ctx.io.json) ctx.io.out(jsonLine(result));
           else ctx.io.out(`Wrote ${result.out}: ${result.files.length} files, SHA-256 ${result.sha256}.`);

@@ -1,4 +1,3 @@
-import { ingestPackage, SubmissionRegistry } from '@bevara/ingest';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -16,6 +15,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, packages: string[], opts: { agreement: string; submitter: string; deliveryId?: string }) =>
         withArchive(ctx, async (archive) => {
+          const { ingestPackage, SubmissionRegistry } = await import('@bevara/ingest');
           const agreement = SubmissionRegistry.open(archive).agreement(opts.agreement);
           let rejected = 0;
           for (const pkg of packages) {

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { Archive } from '@bevara/storage';
 import type { Register } from '../main.ts';
 import { jsonLine } from '../output/io.ts';
 
@@ -14,6 +13,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, dir: string | undefined, opts: { subject?: string; json?: boolean }) => {
         const target = dir ? path.resolve(dir) : ctx.archiveDir();
+        const { Archive } = await import('@bevara/storage');
         const archive = await Archive.init(target, opts.subject ? { keySubject: opts.subject } : {});
         const cert = archive.keys.current();
         await archive.close();

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { type CertificateInfo } from '@bevara/storage';
+import type { CertificateInfo } from '@bevara/storage';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';

@@ -1,4 +1,3 @@
-import { BevaraError } from '@bevara/storage';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -16,6 +15,7 @@ export const register: Register = (program, run) => {
     .addHelpText('after', '\nEXIT STATUS\n  0 changed, 2 usage error or a policy the stores cannot meet (S-006)')
     .action(
       run(async (ctx, opts: { copies?: string; auditCycleDays?: string; auditRate?: string }) => {
+        const { BevaraError } = await import('@bevara/storage');
         const whole = (v: string | undefined, what: string): number | undefined => {
           if (v === undefined) return undefined;
           if (!/^[1-9][0-9]*$/.test(v)) throw new BevaraError('C-001', `${what} must be a whole number`);

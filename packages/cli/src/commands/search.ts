@@ -1,5 +1,3 @@
-import { searchJson, searchPublic } from '@bevara/access';
-import { BevaraError } from '@bevara/storage';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -19,6 +17,8 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, query: string, opts: { organisation?: string; year?: string; kind?: string; limit: string; cursor?: string }) =>
         withArchive(ctx, async (archive) => {
+          const { searchJson, searchPublic } = await import('@bevara/access');
+          const { BevaraError } = await import('@bevara/storage');
           const whole = (v: string | undefined, name: string): number | undefined => {
             if (v === undefined) return undefined;
             if (!/^\d+$/.test(v)) throw new BevaraError('C-001', `--${name} must be a whole number`);

@@ -1,6 +1,4 @@
 import os from 'node:os';
-import { decideSecrecy, secrecyDue } from '@bevara/access';
-import { BevaraError } from '@bevara/storage';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -18,6 +16,8 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, opts: { all?: boolean; limit?: string }) =>
         withArchive(ctx, async (archive) => {
+          const { secrecyDue } = await import('@bevara/access');
+          const { BevaraError } = await import('@bevara/storage');
           if (opts.limit !== undefined && !/^\d+$/.test(opts.limit)) throw new BevaraError('C-001', '--limit must be a whole number');
           const due = secrecyDue(archive.catalog.db, new Date(), { includeNever: opts.all === true, ...(opts.limit ? { limit: Number(opts.limit) } : {}) });
           if (ctx.io.json) {
@@ -38,6 +38,7 @@ export const register: Register = (program, run) => {
     run(async (ctx, record: string, opts: { ground?: string; from?: string; reason: string; by?: string }) =>
       withArchive(ctx, async (archive) => {
         const by = opts.by ?? process.env.BEVARA_USER ?? os.userInfo().username;
+        const { decideSecrecy } = await import('@bevara/access');
         const outcome = await decideSecrecy(archive, {
           record,
           action,

@@ -1,10 +1,13 @@
 import http from 'node:http';
-import { DEFAULT_AGREEMENT, DEFAULT_SUBMISSION_LIMITS, DropFolder, SubmissionService } from '@bevara/ingest';
-import { BevaraError } from '@bevara/storage';
+import type { SubmissionLimits } from '@bevara/ingest';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
-import { createApp } from '../serve/app.ts';
-import { AuditSchedule, loggerFrom, metricsMiddleware } from '../serve/operations.ts';
+
+/**
+ * Ingest's DEFAULT_SUBMISSION_LIMITS, written out so that parsing the command line (and --help, which shows
+ * them) does not load ingest; serve.test.ts keeps the two equal.
+ */
+export const DEFAULT_LIMITS: SubmissionLimits = { maxBytes: 64 * 1024 ** 3, idleTimeoutMs: 30_000, concurrency: 4 };
 
 export const register: Register = (program, run) => {
   program
@@ -12,15 +15,19 @@ export const register: Register = (program, run) => {
     .description('serve the submission API (and take packages from a drop folder)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
-    .option('--max-bytes <n>', 'largest upload accepted', String(DEFAULT_SUBMISSION_LIMITS.maxBytes))
-    .option('--idle-timeout <ms>', 'longest pause in an upload', String(DEFAULT_SUBMISSION_LIMITS.idleTimeoutMs))
-    .option('--concurrency <n>', 'uploads and ingests at once', String(DEFAULT_SUBMISSION_LIMITS.concurrency))
+    .option('--max-bytes <n>', 'largest upload accepted', String(DEFAULT_LIMITS.maxBytes))
+    .option('--idle-timeout <ms>', 'longest pause in an upload', String(DEFAULT_LIMITS.idleTimeoutMs))
+    .option('--concurrency <n>', 'uploads and ingests at once', String(DEFAULT_LIMITS.concurrency))
     .option('--drop <dir>', 'also take packages from this drop folder (see bevara watch --help)')
     .option('--audit-check <ms>', 'how often to look whether a fixity audit is due (the cycle is the policy\'s); 0 = no audits here', '3600000')
     .addHelpText('after', '\nEXIT STATUS\n  0 stopped by SIGINT/SIGTERM, 2 usage or system error')
     .action(
       run(async (ctx, opts: { host: string; port: string; maxBytes: string; idleTimeout: string; concurrency: string; drop?: string; auditCheck: string }) =>
         withArchive(ctx, async (archive) => {
+          const { DEFAULT_AGREEMENT, DropFolder, SubmissionService } = await import('@bevara/ingest');
+          const { BevaraError } = await import('@bevara/storage');
+          const { createApp } = await import('../serve/app.ts');
+          const { AuditSchedule, loggerFrom, metricsMiddleware } = await import('../serve/operations.ts');
           const num = (v: string, name: string) => {
             const n = Number(v);
             if (!Number.isInteger(n) || n < 0) throw new BevaraError('C-001', `--${name} must be a non-negative integer`);

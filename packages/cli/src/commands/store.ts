@@ -1,4 +1,4 @@
-import { BevaraError, type StoreConfig } from '@bevara/storage';
+import type { StoreConfig } from '@bevara/storage';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -27,7 +27,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, name: string, opts: Record<string, string | boolean | undefined>) =>
         withArchive(ctx, async (archive) => {
-          const config = storeConfigFrom(name, opts);
+          const config = await storeConfigFrom(name, opts);
           await archive.addStore(config, { create: config.type === 'local' || opts.create === true });
           const row = { name, type: config.type, copies: archive.config.policy.copies, stores: archive.config.stores.length };
           ctx.io.out(
@@ -69,6 +69,7 @@ export const register: Register = (program, run) => {
     .addHelpText('after', '\nEXIT STATUS\n  0 done, 2 usage error or store error')
     .action(
       run(async (ctx, id: string, opts: { on?: boolean; off?: boolean }) => {
+        const { BevaraError } = await import('@bevara/storage');
         if (opts.on === opts.off) throw new BevaraError('C-001', 'give exactly one of --on and --off');
         return withArchive(ctx, async (archive) => {
           const held = await archive.setLegalHold(id, opts.on === true);
@@ -80,7 +81,8 @@ export const register: Register = (program, run) => {
     );
 };
 
-function storeConfigFrom(name: string, o: Record<string, string | boolean | undefined>): StoreConfig {
+async function storeConfigFrom(name: string, o: Record<string, string | boolean | undefined>): Promise<StoreConfig> {
+  const { BevaraError } = await import('@bevara/storage');
   const str = (k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
   if (o.type === 'local') {
     const p = str('path');

@@ -1,6 +1,3 @@
-import { createArchivistToken } from '@bevara/access';
-import { SubmissionRegistry } from '@bevara/ingest';
-import { BevaraError } from '@bevara/storage';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -19,12 +16,15 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, opts: { submitter?: string; archivist?: string; agreement: string; webhook?: string }) =>
         withArchive(ctx, async (archive) => {
+          const { BevaraError } = await import('@bevara/storage');
           if ((opts.submitter === undefined) === (opts.archivist === undefined)) throw new BevaraError('C-001', 'give either --submitter NAME or --archivist NAME');
           if (opts.archivist !== undefined) {
+            const { createArchivistToken } = await import('@bevara/access');
             const { token, record } = await createArchivistToken(archive, opts.archivist, process.env.USER ?? 'cli');
             ctx.io.out(ctx.io.json ? jsonLine({ token, id: record.id, archivist: record.archivist }) : token);
             return 0;
           }
+          const { SubmissionRegistry } = await import('@bevara/ingest');
           const { token, record } = await SubmissionRegistry.open(archive).createToken(
             { submitter: opts.submitter!, agreement: opts.agreement, ...(opts.webhook ? { webhook: opts.webhook } : {}) },
             process.env.USER ?? 'cli',

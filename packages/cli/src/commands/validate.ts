@@ -1,4 +1,3 @@
-import { IngestError, validatePackage, formatReportText } from '@bevara/ingest';
 import type { Register } from '../main.ts';
 import { jsonLine } from '../output/io.ts';
 
@@ -11,6 +10,7 @@ export const register: Register = (program, run) => {
     .addHelpText('after', '\nEXIT STATUS\n  0 every package is valid, 1 some package is invalid or refused, 2 usage or system error')
     .action(
       run(async (ctx, packages: string[]) => {
+        const { IngestError, validatePackage, formatReportText } = await import('@bevara/ingest');
         let invalid = 0;
         for (const pkg of packages) {
           const bar = ctx.io.progress(pkg);

@@ -1,4 +1,3 @@
-import { DEFAULT_AGREEMENT, DropFolder, SubmissionRegistry, SubmissionService } from '@bevara/ingest';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
 import { jsonLine } from '../output/io.ts';
@@ -8,7 +7,7 @@ export const register: Register = (program, run) => {
     .command('watch')
     .argument('<dir>', 'the drop folder')
     .description('ingest packages dropped into a folder; moved to done/ or rejected/ with receipt and report beside them')
-    .option('--agreement <id>', 'submission agreement', DEFAULT_AGREEMENT.id)
+    .option('--agreement <id>', 'submission agreement', 'default')
     .option('--submitter <name>', 'who submits through this folder', 'drop-folder')
     .option('--once', 'scan once and exit instead of watching')
     .option('--json', 'one JSON object per package per line: {"name","outcome","submissionId"}')
@@ -24,6 +23,7 @@ export const register: Register = (program, run) => {
     .action(
       run(async (ctx, dir: string, opts: { agreement: string; submitter: string; once?: boolean }) =>
         withArchive(ctx, async (archive) => {
+          const { DropFolder, SubmissionRegistry, SubmissionService } = await import('@bevara/ingest');
           const service = new SubmissionService(archive);
           const agreement = SubmissionRegistry.open(archive).agreement(opts.agreement);
           const drop = new DropFolder(dir, { submitter: { name: opts.submitter, agreement }, ingest: (f, s) => service.ingestFile(f, s), log: (e) => ctx.io.err(JSON.stringify(e)) });
