@@ -46,7 +46,7 @@ export interface CompiledSignature {
   gate: { offset: number; byte: number } | null;
   /**
    * Two-byte grams that must occur in the window (head, or tail for EOF patterns) for the
-   * signature to match: the start of each pattern's longest anchor. Checked against a bitmap of
+   * signature to match: every gram of each sub-sequence's anchor. Checked against a bitmap of
    * the grams present, they rule out most signatures in a few nanoseconds each.
    */
   grams: { gram: number; eof: boolean }[];
@@ -127,7 +127,46 @@ function markGrams(map: Uint32Array, buf: Buffer, s: number): void {
   for (let i = 0; i + 1 < buf.length; i++) map[(buf[i]! << 8) | buf[i + 1]!] = s;
 }
 
-/** Runs every signature over the windows; returns the ids of those that match. */
+/**
+ * Where each signature's cheapest test lives, so a file is tested against the few signatures that can match
+ * rather than all ~2,000: gated signatures by their gate's offset and byte, the others by their first gram.
+ * Entries are positions in SignatureFile.signatures.
+ */
+interface SignatureIndex {
+  gated: { offset: number; byByte: (number[] | undefined)[] }[];
+  byGram: { gram: number; eof: boolean; positions: number[] }[];
+  /** Signatures with neither a gate nor a gram: always tried. */
+  always: number[];
+}
+
+const indexes = new WeakMap<SignatureFile, SignatureIndex>();
+
+function signatureIndex(file: SignatureFile): SignatureIndex {
+  let index = indexes.get(file);
+  if (index !== undefined) return index;
+  const gated = new Map<number, (number[] | undefined)[]>();
+  const byGram = new Map<number, { gram: number; eof: boolean; positions: number[] }>();
+  const always: number[] = [];
+  file.signatures.forEach((sig, position) => {
+    const gate = sig.gate;
+    const gram = sig.grams[0];
+    if (gate !== null) {
+      const byByte = gated.get(gate.offset) ?? gated.set(gate.offset, []).get(gate.offset)!;
+      (byByte[gate.byte] ??= []).push(position);
+    } else if (gram !== undefined) {
+      const key = gram.eof ? gram.gram | 0x10000 : gram.gram;
+      const group = byGram.get(key) ?? byGram.set(key, { gram: gram.gram, eof: gram.eof, positions: [] }).get(key)!;
+      group.positions.push(position);
+    } else {
+      always.push(position);
+    }
+  });
+  index = { gated: [...gated].map(([offset, byByte]) => ({ offset, byByte })), byGram: [...byGram.values()], always };
+  indexes.set(file, index);
+  return index;
+}
+
+/** Runs the signatures over the windows; returns the ids of those that match, in the file's order. */
 export function matchSignatures(file: SignatureFile, head: Buffer, tail: Buffer): number[] {
   stamp = stamp === 0xffffffff ? 1 : stamp + 1;
   if (stamp === 1) { headGrams.fill(0); tailGrams.fill(0); }
@@ -135,10 +174,20 @@ export function matchSignatures(file: SignatureFile, head: Buffer, tail: Buffer)
   markGrams(headGrams, head, s);
   const tailMap = tail === head ? headGrams : tailGrams;
   if (tail !== head) markGrams(tailGrams, tail, s);
+  const index = signatureIndex(file);
+  const candidates: number[] = [...index.always];
+  for (const { offset, byByte } of index.gated) {
+    const b = head[offset];
+    const list = b === undefined ? undefined : byByte[b];
+    if (list !== undefined) for (const p of list) candidates.push(p);
+  }
+  for (const g of index.byGram) {
+    if ((g.eof ? tailMap : headGrams)[g.gram] === s) for (const p of g.positions) candidates.push(p);
+  }
+  candidates.sort((a, b) => a - b);
   const hits: number[] = [];
-  for (const sig of file.signatures) {
-    const gate = sig.gate;
-    if (gate !== null && head[gate.offset] !== gate.byte) continue;
+  for (const position of candidates) {
+    const sig = file.signatures[position]!;
     let present = true;
     for (const g of sig.grams) {
       if ((g.eof ? tailMap : headGrams)[g.gram] !== s) { present = false; break; }
@@ -289,9 +338,18 @@ function gateOf(patterns: BytePattern[]): CompiledSignature['gate'] {
 
 function gramsOf(patterns: BytePattern[]): CompiledSignature['grams'] {
   const grams: CompiledSignature['grams'] = [];
+  const seen = new Set<number>();
   for (const p of patterns) {
+    const eof = p.reference === 'EOF';
     for (const sub of p.subSequences) {
-      if (sub.anchor.length >= 2) grams.push({ gram: (sub.anchor[0]! << 8) | sub.anchor[1]!, eof: p.reference === 'EOF' });
+      // Every gram of the anchor, not just its first: text files hold most two-letter starts of ASCII anchors.
+      for (let i = 0; i + 1 < sub.anchor.length; i++) {
+        const gram = (sub.anchor[i]! << 8) | sub.anchor[i + 1]!;
+        const key = eof ? gram | 0x10000 : gram;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        grams.push({ gram, eof });
+      }
     }
   }
   return grams;

@@ -62,4 +62,20 @@ describe('matches', () => {
   it('backtracks through a gap to find a later fit', () => {
     expect(matches(bof("'A' {0-5} 'BC'"), bytes('ABxBC'))).toBe(true);
   });
+
+  it('crosses long gaps by search, trying every place the bytes fit, nearest first', () => {
+    // Right of the anchor (the longest literal): the first 'BC' after the gap is followed by the wrong byte, a later one fits.
+    const right = bof("'ANCHOR' {2-60} 'BC' [44]");
+    expect(matches(right, bytes(`ANCHOR${'x'.repeat(10)}BCx${'y'.repeat(20)}BCD`))).toBe(true);
+    expect(matches(right, bytes(`ANCHORBCD${'x'.repeat(70)}`))).toBe(false); // closer than the gap's minimum
+    expect(matches(right, bytes(`ANCHOR${'x'.repeat(61)}BCD`))).toBe(false); // farther than its maximum
+    expect(matches(right, bytes(`ANCHOR${'x'.repeat(60)}BCD`))).toBe(true);
+    // Left of the anchor (the longest literal), matched backwards: the nearest 'QB' does not start at BOF, a farther one does.
+    const left = bof("'QB' {2-60} 'ANCHOR'");
+    expect(matches(left, bytes(`QB${'y'.repeat(20)}QB${'x'.repeat(10)}ANCHOR`))).toBe(true);
+    expect(matches(left, bytes(`xQB${'x'.repeat(10)}ANCHOR`))).toBe(false);
+    expect(matches(left, bytes(`QB${'x'.repeat(61)}ANCHOR`))).toBe(false);
+    expect(matches(left, bytes(`QB${'x'.repeat(60)}ANCHOR`))).toBe(true);
+    expect(matches(left, bytes(`B${'x'.repeat(10)}ANCHOR`))).toBe(false); // 'Q' would lie before the buffer
+  });
 });

@@ -298,6 +298,9 @@ export function compileExpression(
 
 type Cont = (pos: number) => boolean;
 
+/** A bounded gap wider than this, next to literal bytes, is crossed by native search rather than byte by byte. */
+const LONG_GAP = 32;
+
 /** Matches tokens[i..] forwards from `pos`; on success calls `k` with the end (backtracking). */
 function forward(tokens: readonly Token[], i: number, buf: Buffer, pos: number, k: Cont): boolean {
   for (; i < tokens.length; i++) {
@@ -314,12 +317,26 @@ function forward(tokens: readonly Token[], i: number, buf: Buffer, pos: number, 
         if (pos >= buf.length || t.accept[buf[pos]!] !== 1) return false;
         pos += 1;
         break;
-      case 'gap':
+      case 'gap': {
         if (t.min === t.max) { pos += t.min; if (pos > buf.length) return false; break; }
+        // Only a gap whose end fits the next token's first byte can succeed; the rest are skipped unrecursed.
+        const next = tokens[i + 1];
+        if (next?.kind === 'bytes' && next.bytes.length > 0 && t.max - t.min > LONG_GAP) {
+          // A long gap before literal bytes: let the native search find each place they fit.
+          for (let at = buf.indexOf(next.bytes, pos + t.min); at >= 0 && at - pos <= t.max; at = buf.indexOf(next.bytes, at + 1)) {
+            if (forward(tokens, i + 1, buf, at, k)) return true;
+          }
+          return false;
+        }
+        const first = next?.kind === 'bytes' ? next.bytes[0] : undefined;
+        const set = next?.kind === 'set' ? next.accept : undefined;
         for (let g = t.min; g <= t.max && pos + g <= buf.length; g++) {
-          if (forward(tokens, i + 1, buf, pos + g, k)) return true;
+          const at = pos + g;
+          if (first !== undefined ? buf[at] !== first : set !== undefined && (at >= buf.length || set[buf[at]!] !== 1)) continue;
+          if (forward(tokens, i + 1, buf, at, k)) return true;
         }
         return false;
+      }
       case 'alt': {
         const next = i + 1;
         for (const o of t.options) {
@@ -349,12 +366,29 @@ function backward(tokens: readonly Token[], i: number, buf: Buffer, pos: number,
         if (pos <= 0 || t.accept[buf[pos - 1]!] !== 1) return false;
         pos -= 1;
         break;
-      case 'gap':
+      case 'gap': {
         if (t.min === t.max) { pos -= t.min; if (pos < 0) return false; break; }
+        // Only a gap whose start fits the previous token's last byte can succeed; the rest are skipped unrecursed.
+        const prev = tokens[i - 1];
+        if (prev?.kind === 'bytes' && prev.bytes.length > 0 && t.max - t.min > LONG_GAP) {
+          const n = prev.bytes.length;
+          // lastIndexOf reads a negative offset from the end, so the search stops before one.
+          for (let start = pos - t.min - n; start >= 0; start--) {
+            start = buf.lastIndexOf(prev.bytes, start);
+            if (start < 0 || pos - start - n > t.max) break;
+            if (backward(tokens, i - 1, buf, start + n, k)) return true;
+          }
+          return false;
+        }
+        const last = prev?.kind === 'bytes' ? prev.bytes[prev.bytes.length - 1] : undefined;
+        const set = prev?.kind === 'set' ? prev.accept : undefined;
         for (let g = t.min; g <= t.max && pos - g >= 0; g++) {
+          const at = pos - g - 1;
+          if (last !== undefined ? buf[at] !== last : set !== undefined && (at < 0 || set[buf[at]!] !== 1)) continue;
           if (backward(tokens, i - 1, buf, pos - g, k)) return true;
         }
         return false;
+      }
       case 'alt': {
         const next = i - 1;
         for (const o of t.options) {
@@ -375,16 +409,14 @@ function findForward(sub: SubSequence, buf: Buffer, lo: number, hi: number): num
   let a = lo + sub.leftMin;
   const last = Math.min(hi + sub.leftMax, buf.length - len - sub.rightMin);
   let end = -1;
-  const accept = (s: number): boolean => {
-    if (s < lo || s > hi) return false;
-    return forward(sub.right, 0, buf, a + len, (e) => { end = e; return true; });
-  };
+  // The continuations are unnamed inline arrows: under tsx a named local function is re-wrapped on every call.
   while (a <= last) {
     if (len > 0) {
       a = buf.indexOf(sub.anchor, a);
       if (a < 0 || a > last) return -1;
     }
-    if (backward(sub.left, sub.left.length - 1, buf, a, accept)) return end;
+    const right = a + len;
+    if (backward(sub.left, sub.left.length - 1, buf, a, (s) => s >= lo && s <= hi && forward(sub.right, 0, buf, right, (e) => { end = e; return true; }))) return end;
     a++;
   }
   return -1;
@@ -399,17 +431,13 @@ function findBackward(sub: SubSequence, buf: Buffer, lo: number, hi: number): nu
   let a = hi - sub.rightMin - len;
   const first = Math.max(lo - sub.rightMax - len, sub.leftMin);
   let start = -1;
-  const leftDone = (s: number): boolean => { start = s; return true; };
-  const accept = (e: number): boolean => {
-    if (e < lo || e > hi) return false;
-    return backward(sub.left, sub.left.length - 1, buf, a, leftDone);
-  };
   while (a >= first) {
     if (len > 0) {
       a = buf.lastIndexOf(sub.anchor, a);
       if (a < 0 || a < first) return -1;
     }
-    if (forward(sub.right, 0, buf, a + len, accept)) return start;
+    const left = a;
+    if (forward(sub.right, 0, buf, a + len, (e) => e >= lo && e <= hi && backward(sub.left, sub.left.length - 1, buf, left, (s) => { start = s; return true; }))) return start;
     a--;
   }
   return -1;
