@@ -248,7 +248,7 @@ export class Archive {
     }
     // Archived only once every required store holds the version and gave it back (read back, re-hashed).
     try {
-      await replicateVersion(this.replicaSet, root, inv);
+      await replicateVersion(this.replicaSet, root, inv, tx.readBack());
     } catch (e) {
       // Not archived: the version leaves every store. If a store cannot be reached for that, the journal
       // entry stays and the next start finishes the job (settleInterruptedVersion).

@@ -57,10 +57,12 @@ export async function writeFileDurably(
     // The disk's own error (ENOSPC, EIO) is the one to report: when the sink throws, Node 20's pipeline
     // may reject with the AbortError of the source it tears down instead.
     let diskError: unknown;
+    const writeback = new EarlyWriteback(handle);
     const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
       for await (const chunk of chunks) {
         try {
           await writeAll(handle, chunk);
+          writeback.wrote(chunk.length);
         } catch (e) {
           diskError = e;
           throw e;
@@ -71,8 +73,10 @@ export async function writeFileDurably(
       if (options.through) await pipeline(source, options.through, sink);
       else await pipeline(source, sink);
     } catch (e) {
+      await writeback.settled();
       throw diskError ?? e;
     }
+    await writeback.done();
     if (options.sync !== false) await handle.sync();
     await handle.close();
     options.beforeRename?.();
@@ -83,4 +87,46 @@ export async function writeFileDurably(
     throw e;
   }
   if (options.sync !== false) await fsyncDir(dir);
+}
+
+/** Bytes written between two early write-backs of one file. */
+const WRITEBACK_EVERY = 32 * 1024 * 1024;
+
+/**
+ * Starts the disk on a large file while it is still being written: the kernel otherwise keeps up to a
+ * tenth of memory dirty before writing anything, so the final fsync would wait for the whole file,
+ * after the hashing that fed it instead of alongside. Every WRITEBACK_EVERY bytes an fdatasync runs in
+ * the background (one at a time); it adds no guarantee, the caller's fsync or flush still makes the
+ * file durable, and a failure of it (EIO) fails the write.
+ */
+class EarlyWriteback {
+  #since = 0;
+  #running: Promise<void> | undefined;
+  #error: { cause: unknown } | undefined;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  wrote(bytes: number): void {
+    this.#since += bytes;
+    if (this.#since < WRITEBACK_EVERY || this.#running) return;
+    this.#since = 0;
+    this.#running = this.handle.datasync().then(
+      () => void (this.#running = undefined),
+      (cause: unknown) => {
+        this.#error ??= { cause };
+        this.#running = undefined;
+      },
+    );
+  }
+
+  /** Waits for the write-back in flight; throws what any of them met. */
+  async done(): Promise<void> {
+    await this.#running;
+    if (this.#error) throw this.#error.cause;
+  }
+
+  /** Waits for the write-back in flight without throwing (the write already failed otherwise). */
+  async settled(): Promise<void> {
+    await this.#running;
+  }
 }

@@ -61,6 +61,36 @@ describe('ObjectTransaction on a real folder store', () => {
     expect(journal.pending()).toEqual([]);
   });
 
+  it('reads new content back while writing; a disk that loses a byte fails the commit before anything names the file', async () => {
+    const { tx, root } = await begin(null);
+    await tx.put('a.txt', Buffer.from('alpha'));
+    await tx.put('a-again.txt', Buffer.from('alpha'));
+    expect([...tx.readBack()]).toEqual(['v1/content/a.txt']);
+    await tx.abort();
+
+    // the same folder, seen through a store whose disk flips a byte after every acknowledged content write
+    class LossyDisk extends LocalBlobStore {
+      override async put(...args: Parameters<LocalBlobStore['put']>): ReturnType<LocalBlobStore['put']> {
+        const result = await super.put(...args);
+        if (args[0].includes('/content/')) {
+          const file = path.join(dir, 'store', ...args[0].split('/'));
+          const bytes = fs.readFileSync(file);
+          bytes[0] = bytes[0]! ^ 0x20;
+          fs.writeFileSync(file, bytes);
+        }
+        return result;
+      }
+    }
+    const lossy = new LossyDisk({ name: 'lossy', root: path.join(dir, 'store') });
+    const lossyTx = await ObjectTransaction.begin(lossy, `urn:test:${++objects}`, objectRootFor(`urn:test:${objects}`), null, journal, sizes(root));
+    await lossyTx.put('big.bin', Buffer.alloc(3 * 1024 * 1024, 7));
+    await expect(lossyTx.commit(info, signer)).rejects.toMatchObject({ code: 'S-002' });
+    expect(await lossy.stat(`${lossyTx.objectRoot}/inventory.json`)).toBeNull();
+    expect(await lossy.stat(`${lossyTx.objectRoot}/v1/inventory.json`)).toBeNull();
+    await lossyTx.abort();
+    expect(files(lossyTx.objectRoot)).toEqual([]);
+  });
+
   it('abort of v1 removes the whole object; abort of v2 leaves v1 byte for byte', async () => {
     const first = await begin(null);
     await first.tx.put('x.txt', Buffer.from('x'));

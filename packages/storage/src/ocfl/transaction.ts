@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
+import { ReadBehind } from '../replication/read-behind.ts';
 import type { Signer } from '../signing/signer.ts';
 import {
   INVENTORY_TYPE,
@@ -46,6 +47,7 @@ export class ObjectTransaction {
   private readonly state: Map<string, StateEntry>;
   private readonly manifest: Map<string, string[]>;
   private readonly newContent = new Map<string, string>(); // digest → content path written in this version
+  private readonly readBehind: ReadBehind;
   private finished = false;
 
   private constructor(
@@ -59,6 +61,7 @@ export class ObjectTransaction {
     previousState: Map<string, StateEntry>,
   ) {
     this.state = previousState;
+    this.readBehind = new ReadBehind(store);
     this.manifest = new Map(Object.entries(previous?.manifest ?? {}).map(([d, p]) => [d, [...p]]));
   }
 
@@ -86,7 +89,10 @@ export class ObjectTransaction {
     return new ObjectTransaction(store, objectId, objectRoot, previous, journal, token, version, state);
   }
 
-  /** Adds or replaces a logical path. The bytes are hashed while they are written (one pass). */
+  /**
+   * Adds or replaces a logical path. The bytes are hashed while they are written (one pass); new
+   * content is then read back from the store while the version goes on (commit() waits for it).
+   */
   async put(logicalPath: string, source: Readable | Buffer, expected?: { size?: number; sha256?: string }): Promise<StateEntry> {
     this.assertOpen();
     if (!isSafeRelativePath(logicalPath)) throw new StorageError('S-014', `invalid logical path: ${logicalPath}`, { path: logicalPath });
@@ -105,6 +111,7 @@ export class ObjectTransaction {
     } else {
       this.manifest.set(written.sha256, [contentPath]);
       this.newContent.set(written.sha256, contentPath);
+      await this.readBehind.start(`${this.objectRoot}/${contentPath}`, written);
     }
     this.state.set(logicalPath, entry);
     return entry;
@@ -120,6 +127,12 @@ export class ObjectTransaction {
     return this.state;
   }
 
+  /** Content paths (relative to the object root) that were read back whole and as written. */
+  readBack(): ReadonlySet<string> {
+    const prefix = `${this.objectRoot}/`;
+    return new Set([...this.readBehind.verified].map((key) => key.slice(prefix.length)));
+  }
+
   async commit(info: CommitInfo, signer: Signer): Promise<Inventory> {
     this.assertOpen();
     const vName = versionName(this.version);
@@ -132,6 +145,7 @@ export class ObjectTransaction {
     for (const v of Object.values(this.previous?.versions ?? {})) for (const d of Object.keys(v.state)) referenced.add(d);
     for (const [digest, contentPath] of this.newContent) {
       if (!referenced.has(digest)) {
+        await this.readBehind.settled();
         await this.store.delete(`${this.objectRoot}/${contentPath}`);
         this.manifest.delete(digest);
       }
@@ -157,8 +171,10 @@ export class ObjectTransaction {
     const bytes = serializeInventory(inventory);
     const sidecar = sidecarFor('sha256', bytes);
     const root = this.objectRoot;
-    // W1 ends here: the content is durable before anything that names it is written.
-    await this.store.flush();
+    // W1 ends here: the content is durable, and was read back, before anything that names it is written.
+    const [flushed, readBack] = await Promise.allSettled([this.store.flush(), this.readBehind.all()]);
+    if (flushed.status === 'rejected') throw flushed.reason;
+    if (readBack.status === 'rejected') throw readBack.reason;
     await this.store.put(`${root}/${vName}/inventory.json`, bytes);
     await this.store.put(`${root}/${vName}/inventory.json.sha256`, sidecar);
     await this.store.put(`${root}/${SIGNATURE_DIR}/${vName}.p7s`, signer.signDetached(bytes));
@@ -182,6 +198,7 @@ export class ObjectTransaction {
   async abort(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    await this.readBehind.settled();
     await rollbackVersion(this.store, this.objectRoot, this.version);
     await this.journal.end(this.token);
   }

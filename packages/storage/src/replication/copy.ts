@@ -4,26 +4,17 @@
  * from the target and hashed again, so a store that acknowledges a write it did not keep is caught
  * before the archive reports anything as stored.
  */
-import { createHash } from 'node:crypto';
 import type { BlobStore, PutResult } from '../blobstore/store.ts';
 import { StorageError, STORAGE_ERRORS, isBevaraError } from '../errors.ts';
 
-/** Size and SHA-256 of a stored object, streamed; null when absent. */
+/** Size and SHA-256 of a stored object, re-read through the store's digest(); null when absent. */
 export async function hashStored(store: BlobStore, key: string): Promise<PutResult | null> {
-  let stream;
   try {
-    stream = await store.get(key);
+    return await store.digest(key);
   } catch (e) {
     if (isBevaraError(e, 'S-001')) return null;
     throw e;
   }
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { size, sha256: hash.digest('hex') };
 }
 
 /** Throws S-002 unless `key` on `store` has exactly the expected size and digest. */

@@ -84,10 +84,14 @@ export async function syncObject(from: BlobStore, to: BlobStore, root: string, i
   return copied;
 }
 
-/** Re-reads the new version's files on the store it was written to (the primary) before anything else. */
-export async function readBackVersion(store: BlobStore, root: string, inv: Inventory, retry: RetryPolicy): Promise<void> {
+/**
+ * Re-reads the new version's files on the store it was written to (the primary) before anything else;
+ * `readAlready` names content the transaction read back while writing (ObjectTransaction.readBack()).
+ */
+export async function readBackVersion(store: BlobStore, root: string, inv: Inventory, retry: RetryPolicy, readAlready: ReadonlySet<string> = new Set()): Promise<void> {
   for (const key of objectKeys(inv)) {
     if (key.version !== inv.head && !key.path.startsWith('inventory.json')) continue;
+    if (readAlready.has(key.path)) continue;
     await sourceDigest(store, root, key, retry);
   }
 }

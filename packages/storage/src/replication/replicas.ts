@@ -19,9 +19,12 @@ export interface ReplicaSet {
   retry: RetryPolicy;
 }
 
-/** Reads the new version back on the primary, then copies it to each replica and reads it back there. */
-export async function replicateVersion(set: ReplicaSet, root: string, inv: Inventory): Promise<void> {
-  await readBackVersion(set.primary, root, inv, set.retry);
+/**
+ * Reads the new version back on the primary (but for the content the transaction read back while
+ * writing, `readAlready`), then copies it to each replica and reads it back there.
+ */
+export async function replicateVersion(set: ReplicaSet, root: string, inv: Inventory, readAlready?: ReadonlySet<string>): Promise<void> {
+  await readBackVersion(set.primary, root, inv, set.retry, readAlready);
   for (const replica of set.replicas) {
     await syncObject(set.primary, replica, root, inv, { mode: 'version', retry: set.retry });
   }
