@@ -1,69 +1,128 @@
 /**
- * The submitted package as AIP files: every file of the package under `submission/`, each streamed once into
- * storage through an ObservingStream (SHA-256, size, PRONOM format in the same pass), with the METS-declared
- * SHA-256 handed to storage so a file that changed since validation aborts the version. Once every package
- * file has been stored, the caller's closing files (receipt, report) are produced from what was observed.
+ * The submitted package as AIP files, handed to storage while validation's file pass reads them: every file of
+ * the package under `submission/`, each through a bounded pipe that the pass writes with backpressure (a slow
+ * store slows the read; no file is held in memory). Storage pulls files from `files()` and writes several at
+ * once. The pass ends the feed in one of two ways: `close` with the closing files (receipt, report), and storage
+ * commits the version; or `abort`, and the next file storage takes fails its read with the reason, so storage
+ * aborts the version as it does for any failed source: every running put settled, then the version rolled back.
  */
-import { finished } from 'node:stream/promises';
+import { PassThrough, Readable } from 'node:stream';
 import type { AipFile } from '@bevara/storage';
-import type { Identification } from '../formats/identify.ts';
+import { FormatError } from '../formats/errors.ts';
+import { droidSignatures } from '../formats/droid.ts';
+import { identify, type Identification } from '../formats/identify.ts';
+import type { FileFacts } from '../report/types.ts';
+import { windowedSource, type FileRead } from '../rules/file-read.ts';
 import type { PackageView } from '../sip/types.ts';
-import { ObservingStream, type Observed } from './observe.ts';
 
 export const SUBMISSION_DIR = 'submission';
 
-export interface StoredFile extends Observed {
+/** What ingest learned about a stored package file in the pass. */
+export interface StoredFile {
   /** Path inside the package. */
   path: string;
+  sha256: string;
+  size: number;
+  identification: Identification;
 }
 
-export interface PackageFiles {
-  files: AsyncIterable<AipFile>;
-  /** Filled as files are stored, in package order. */
-  stored: StoredFile[];
-}
+/** Bytes one file's pipe holds between the read and storage. */
+const PIPE_BYTES = 1024 * 1024;
 
-export function packageFiles(
-  pkg: PackageView,
-  declaredSha256: ReadonlyMap<string, string>,
-  onStored: (file: StoredFile, index: number, total: number) => void,
-  closing: (stored: StoredFile[]) => AipFile[],
-): PackageFiles {
-  const stored: StoredFile[] = [];
-  const paths = pkg.entries.filter((e) => e.type === 'file').map((e) => e.path).sort();
-  async function* files(): AsyncGenerator<AipFile> {
-    // Storage writes several files at once, so a file is complete only when its stream has ended.
-    const ends: Promise<unknown>[] = [];
-    for (const path of paths) {
-      const stream = new ObservingStream(path);
-      const source = (await pkg.open(path)).on('error', (e) => stream.destroy(e));
-      source.pipe(stream);
-      ends.push(finished(stream).then(() => {
-        if (stream.result === undefined) return;
-        stored.push({ path, ...stream.result });
-        onStored(stored[stored.length - 1]!, stored.length, paths.length);
-      }));
-      const declared = declaredSha256.get(path);
-      yield {
-        path: `${SUBMISSION_DIR}/${path}`,
-        source: stream,
-        ...(declared ? { sha256: declared } : {}),
-        // Read by storage only after the bytes were consumed, when the identification is known.
-        get format() {
-          return formatOf(stream.result?.identification);
-        },
-      };
-    }
-    await Promise.allSettled(ends);
-    // A file that did not end failed its write, and storage aborts the version: no receipt for a partial package.
-    if (stored.length < paths.length) return;
-    stored.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    yield* closing(stored);
+/** Where the failing file of an aborted feed claims to go; storage fails its read before anything is written. */
+const ABORTED_PATH = 'metadata/submission/not-archived';
+
+export class AipFeed {
+  private readonly queue: AipFile[] = [];
+  private readonly pipes = new Set<PassThrough>();
+  private end: { closing: AipFile[] } | { error: Error } | undefined;
+  private wake: (() => void) | undefined;
+
+  /** A pipe for one package file's bytes; `format` is read by storage after the put, when the pass has judged it. */
+  add(path: string, format: () => AipFile['format']): PassThrough {
+    const pipe = new PassThrough({ highWaterMark: PIPE_BYTES });
+    // Its reader, storage, reports a pipe's failure; a pipe aborted before storage took it has no reader.
+    pipe.on('error', () => undefined);
+    this.pipes.add(pipe);
+    pipe.on('close', () => this.pipes.delete(pipe));
+    this.push({
+      path: `${SUBMISSION_DIR}/${path}`,
+      source: pipe,
+      get format() {
+        return format();
+      },
+    });
+    return pipe;
   }
-  return { files: files(), stored };
+
+  /** Every package file was handed over: these follow, then storage commits. */
+  close(closing: AipFile[]): void {
+    if (this.end !== undefined) return;
+    this.end = { closing };
+    this.wake?.();
+  }
+
+  /** Nothing of this version may stay: open pipes fail (unblocking both sides) and storage aborts the version. */
+  abort(error: Error): void {
+    if (this.end !== undefined) return;
+    this.end = { error };
+    for (const pipe of this.pipes) pipe.destroy(error);
+    this.queue.length = 0;
+    this.wake?.();
+  }
+
+  async *files(): AsyncGenerator<AipFile> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (this.end !== undefined) {
+        if ('closing' in this.end) yield* this.end.closing;
+        else yield { path: ABORTED_PATH, source: failingSource(this.end.error) };
+        return;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  private push(file: AipFile): void {
+    this.queue.push(file);
+    this.wake?.();
+  }
 }
 
-function formatOf(id: Identification | undefined): AipFile['format'] {
+function failingSource(error: Error): Readable {
+  return new Readable({
+    read() {
+      this.destroy(error);
+    },
+  });
+}
+
+/**
+ * The format of a file as the pass found it: validation's identification where it made one (fileSec files),
+ * else identified here from the windows the read kept.
+ */
+export async function identificationOf(pkg: PackageView, path: string, read: FileRead, facts: FileFacts): Promise<Identification> {
+  if (facts.puid !== undefined) {
+    const mime = facts.puid === null ? undefined : droidSignatures().byPuid.get(facts.puid)?.mime;
+    return {
+      puid: facts.puid, name: facts.formatName ?? null, basis: facts.basis ?? 'none',
+      ...(facts.formatVersion !== undefined ? { version: facts.formatVersion } : {}), ...(mime !== undefined ? { mime } : {}),
+    };
+  }
+  try {
+    return await identify(windowedSource(pkg, path, read), path);
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e;
+    return { puid: null, name: null, basis: 'none', warnings: [e.message] };
+  }
+}
+
+export function formatOf(id: Identification | undefined): AipFile['format'] {
   if (id === undefined || id.puid === null) return undefined;
   return { puid: id.puid, ...(id.name ? { name: id.name } : {}), ...(id.mime ? { mimeType: id.mime } : {}) };
 }

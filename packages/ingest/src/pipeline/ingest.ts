@@ -1,32 +1,58 @@
 /**
- * From submitted package to AIP: validate, then store every file once (hashing and identifying it on the way),
- * with the package's own METS and metadata kept under `submission/`, PREMIS events for receipt, validation,
- * format identification, message digest calculation and ingest, and a signed receipt inside the same version.
- * A rejected package leaves no AIP: its receipt goes to the archive folder's submission state. The same package
- * (OBJID and SHA-256) again returns the first decision.
+ * From submitted package to AIP in one streaming pass. The METS documents are validated first (structure, XSD,
+ * profile rules); if nothing has failed by then, storage opens a version and validation's file pass hands each
+ * file's bytes to it in the same read that checks sizes, checksums and formats (aip-files.ts). At the end of the
+ * pass a valid package's version commits with the signed receipt and the report inside it; otherwise the version
+ * is aborted (nothing stored, no staging left) and the package is rejected. The package's own METS and metadata
+ * are kept under `submission/`, with PREMIS events for receipt, validation, format identification, message
+ * digest calculation and ingest. A rejected package leaves no AIP: its receipt goes to the archive folder's
+ * submission state. The same package (OBJID and SHA-256) again returns the first decision.
+ *
+ * What "one pass" means for each kind of input:
+ * - every kind: each file of the package is read from its container once, for validation and storage together.
+ *   The METS and ERMS documents, read before the pass to decide whether to store at all, are kept in memory
+ *   (kept-view.ts) and not read again. Exceptions, both partial reads: a file whose format is a zip container
+ *   (OOXML, ODF) re-opens its entry to look at the container's entries, and a document too large for the keep
+ *   budget is read again by the pass.
+ * - a folder: its SHA-256 is made from the digests of the pass, so nothing else reads it; a repeated folder is
+ *   known only after its pass, and its version is then aborted.
+ * - a zip or tar over HTTP: spooled once while its SHA-256 is computed (submission/spool.ts); the pass reads the
+ *   spooled file's entries (a tar is first copied to staging by sip/tar.ts to gain random access).
+ * - a zip or tar given to the CLI: its SHA-256 is one sequential read of the file before the pass (needed up front
+ *   for the repeat check), so such a package is read twice: this digest read, and the pass.
  */
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { BevaraError, type Archive, type PremisAgent, type PremisEvent } from '@bevara/storage';
+import { BevaraError, type AipFile, type Archive, type PremisAgent, type PremisEvent } from '@bevara/storage';
 import { INGEST_ERRORS, IngestError } from '../errors.ts';
 import { DEFAULT_FORMAT_POLICY } from '../formats/policy.ts';
-import type { Result, ValidationReport } from '../report/types.ts';
+import type { FileFacts, Result, ValidationReport } from '../report/types.ts';
+import type { FileRead } from '../rules/file-read.ts';
 import { FORMAT_RULE } from '../rules/formats.ts';
 import { openPackage } from '../sip/open.ts';
 import type { PackageView } from '../sip/types.ts';
 import { agreementRefusal, SubmissionRegistry } from '../submission/agreements.ts';
 import { signReceipt, RECEIPT_FORMAT, type Receipt, type SignedReceipt } from '../submission/receipt.ts';
-import { validatePackage } from '../validate.ts';
-import { packageFiles, SUBMISSION_DIR, type StoredFile } from './aip-files.ts';
+import { validateMets, type MetsStage, type ValidateOptions } from '../validate.ts';
+import { AipFeed, formatOf, identificationOf, SUBMISSION_DIR, type StoredFile } from './aip-files.ts';
+import { keepingView, type KeptView } from './kept-view.ts';
 import { SubmissionLedger, type SubmissionState } from './ledger.ts';
-import { fileSha256, packageSha256 } from './package-digest.ts';
+import { fileSha256, manifestSha256 } from './package-digest.ts';
 import { probePackage, type PackageFacts } from './probe.ts';
 import type { IngestOptions, IngestResult } from './types.ts';
 
 /** Where receipts and the validation report live inside an AIP, one set per version. */
 export const RECEIPTS_DIR = 'metadata/submission';
 
-export async function ingestPackage(archive: Archive, packagePath: string, options: IngestOptions): Promise<IngestResult> {
+export function ingestPackage(archive: Archive, packagePath: string, options: IngestOptions): Promise<IngestResult> {
+  return ingestThrough(archive, packagePath, options, (pkg) => pkg);
+}
+
+/** ingestPackage with the opened package seen through `through` (how a test counts each file's reads). */
+export async function ingestThrough(
+  archive: Archive, packagePath: string, options: IngestOptions, through: (pkg: PackageView) => PackageView,
+): Promise<IngestResult> {
   const ledger = SubmissionLedger.open(archive.paths.dir);
   const receivedAt = options.receivedAt ?? new Date();
   const state: SubmissionState = {
@@ -38,56 +64,63 @@ export async function ingestPackage(archive: Archive, packagePath: string, optio
     packageName: path.basename(packagePath),
     receivedAt: receivedAt.toISOString(),
   };
-  const setStatus = (status: SubmissionState['status']) => {
-    state.status = status;
-    ledger.save(state);
-    options.onStatus?.(status);
+  const run: Run = {
+    archive, ledger, state, options,
+    setStatus(status) {
+      state.status = status;
+      ledger.save(state);
+      options.onStatus?.(status);
+    },
   };
-  setStatus('received');
+  run.setStatus('received');
 
-  let pkg: PackageView;
+  let opened: PackageView;
   try {
-    pkg = await openPackage(packagePath, { staging: archive.paths.staging });
+    opened = await openPackage(packagePath, { staging: archive.paths.staging });
   } catch (e) {
     // A container refused outright (traversal, links, bombs, truncation) is a rejection with that code.
     if (!isRefusal(e)) throw failed(ledger, state, e);
     const sha = await packageSha256Safe(packagePath);
     if (sha) state.packageSha256 = sha;
-    return reject(archive, ledger, state, refusalReport(state.packageName!, e), {}, options);
+    return reject(run, refusalReport(state.packageName!, e), {});
   }
+  const pkg = keepingView(through(opened));
   try {
     state.packageName = pkg.rootName;
-    state.packageSha256 = options.packageSha256 ?? (await packageSha256(packagePath, pkg));
+    // Known before the pass for a file (and an upload, hashed while spooled); a folder's comes from the pass.
+    const knownSha = options.packageSha256 ?? ((await stat(packagePath)).isFile() ? await fileSha256(packagePath) : undefined);
+    if (knownSha !== undefined) state.packageSha256 = knownSha;
     const facts = await probePackage(pkg);
     state.packageId = facts.objid ?? pkg.rootName;
-    const earlier = ledger.findDecided(state.packageId, state.packageSha256, options.agreement.id);
+    const earlier = knownSha === undefined ? undefined : ledger.findDecided(state.packageId, knownSha, options.agreement.id);
     if (earlier !== undefined) return repeated(ledger, earlier, pkg.rootName);
     const refusal = agreementRefusal(facts.agreementReference, options.agreement, SubmissionRegistry.open(archive).agreements());
-    if (refusal) return reject(archive, ledger, state, refusalReport(pkg.rootName, refusal), facts, options);
+    if (refusal) return reject(run, refusalReport(pkg.rootName, refusal), facts);
 
-    setStatus('validating');
-    let report: ValidationReport;
+    run.setStatus('validating');
+    let stage: MetsStage;
     try {
-      report = await validatePackage(packagePath, {
-        // The format policy is the validator's rule BEVARA-007; a strict agreement makes a violation a failure.
-        agreement: { ...(options.agreement.profile ? { profile: options.agreement.profile } : {}), ...(options.agreement.csipVersion ? { csipVersion: options.agreement.csipVersion } : {}), strictFormats: options.agreement.strictFormats },
-        staging: archive.paths.staging,
-        ...(options.progress ? { progress: (d: number, t: number) => options.progress!(d, t, 'validating') } : {}),
-      });
+      stage = await validateMets(pkg, validateOptions(archive, options));
     } catch (e) {
       if (!isRefusal(e)) throw e;
-      report = refusalReport(pkg.rootName, e);
+      return reject(run, refusalReport(pkg.rootName, e), facts);
     }
-    if (!report.valid) return reject(archive, ledger, state, report, facts, options);
-
     const aipId = aipIdFor(state.packageId);
     const existing = archive.catalog.get(aipId);
-    if (existing && !options.agreement.allowUpdates) {
+    const updateRefused = Boolean(existing) && !options.agreement.allowUpdates;
+    pkg.beginPass();
+    if (!stage.valid || updateRefused) {
+      // Nothing of this package will be stored: the pass only validates (and digests a folder).
+      const digests: FileFacts[] = [];
+      const report = await reportOrRefusal(pkg, () => stage.filePass({ everyFile: true, onRead: (_p, _r, f) => void digests.push(f) }));
+      state.packageSha256 ??= manifestSha256(digests);
+      const again = knownSha === undefined ? ledger.findDecided(state.packageId, state.packageSha256, options.agreement.id) : undefined;
+      if (again !== undefined) return repeated(ledger, again, pkg.rootName);
+      if (!updateRefused || !report.valid) return reject(run, report, facts);
       const e = new IngestError('I-016', `${state.packageId} is archived already (${aipId}) and agreement ${options.agreement.id} does not allow updates`, { aip: aipId });
-      return reject(archive, ledger, state, { ...report, valid: false, results: [...report.results, refusalResult(e)] }, facts, options);
+      return reject(run, { ...report, valid: false, results: [...report.results, refusalResult(e)] }, facts);
     }
-    setStatus('archiving');
-    return await archiveValid(archive, ledger, state, pkg, facts, report, aipId, existing?.head, options);
+    return await archiveInPass(run, pkg, stage, facts, aipId, existing?.head, knownSha === undefined);
   } catch (e) {
     throw failed(ledger, state, e);
   } finally {
@@ -95,59 +128,132 @@ export async function ingestPackage(archive: Archive, packagePath: string, optio
   }
 }
 
-async function archiveValid(
-  archive: Archive, ledger: SubmissionLedger, state: SubmissionState, pkg: PackageView, facts: PackageFacts,
-  report: ValidationReport, aipId: string, previousHead: string | undefined, options: IngestOptions,
+/** One ingest's state and ledger, and how its status moves. */
+interface Run {
+  archive: Archive;
+  ledger: SubmissionLedger;
+  state: SubmissionState;
+  options: IngestOptions;
+  setStatus(status: SubmissionState['status']): void;
+}
+
+function validateOptions(archive: Archive, options: IngestOptions): ValidateOptions {
+  const { agreement } = options;
+  return {
+    // The format policy is the validator's rule BEVARA-007; a strict agreement makes a violation a failure.
+    agreement: { ...(agreement.profile ? { profile: agreement.profile } : {}), ...(agreement.csipVersion ? { csipVersion: agreement.csipVersion } : {}), strictFormats: agreement.strictFormats },
+    staging: archive.paths.staging,
+    ...(options.progress ? { progress: (d: number, t: number) => options.progress!(d, t, 'validating') } : {}),
+  };
+}
+
+/** A container failure during the pass (a corrupt entry, say) judges the package, as it does in validation. */
+async function reportOrRefusal(pkg: PackageView, pass: () => Promise<ValidationReport>): Promise<ValidationReport> {
+  try {
+    return await pass();
+  } catch (e) {
+    if (!isRefusal(e)) throw e;
+    return refusalReport(pkg.rootName, e);
+  }
+}
+
+/** Why storage is told to drop the version it was writing. */
+class NotArchived extends Error {}
+
+/**
+ * The file pass with storage open: each file read goes to validation and to the AIP version at once. A valid
+ * report commits the version with the receipt and report; anything else aborts it before anything is archived.
+ */
+async function archiveInPass(
+  run: Run, pkg: KeptView, stage: MetsStage, facts: PackageFacts, aipId: string, previousHead: string | undefined, folderDigest: boolean,
 ): Promise<IngestResult> {
+  const { archive, ledger, state, options } = run;
   const version = previousHead ? `v${Number(previousHead.slice(1)) + 1}` : 'v1';
-  let signed: SignedReceipt | undefined;
-  const { files, stored } = packageFiles(
-    pkg,
-    facts.declaredSha256,
-    (file, done, total) => options.progress?.(done, total, file.path),
-    (all) => {
-      const decidedAt = new Date();
-      state.decidedAt = decidedAt.toISOString();
-      signed = signReceipt(receiptOf(archive, state, 'archived', [], { id: aipId, version }, all, facts), archive.keys.signer());
-      const json = Buffer.from(JSON.stringify(report) + '\n', 'utf8');
-      return [
-        { path: `${RECEIPTS_DIR}/receipt-${version}.xml`, source: signed.xml },
-        { path: `${RECEIPTS_DIR}/receipt-${version}.xml.p7s`, source: signed.xmlSignature },
-        { path: `${RECEIPTS_DIR}/receipt-${version}.json`, source: signed.json },
-        { path: `${RECEIPTS_DIR}/receipt-${version}.json.p7s`, source: signed.jsonSignature },
-        { path: `${RECEIPTS_DIR}/validation-report-${version}.json`, source: json },
-      ];
-    },
-  );
+  const feed = new AipFeed();
+  const observed = new Map<string, StoredFile>();
+  let stored: StoredFile[] = [];
+  let report: ValidationReport | undefined;
   const submitter: PremisAgent = { id: `submitter:${options.submitter}`, name: options.submitter, type: 'organization' };
   const common = {
-    files,
+    files: feed.files(),
     agents: [submitter],
     message: `ingest of ${state.packageId} (submission ${state.id}, agreement ${options.agreement.id})`,
     user: { name: options.submitter },
     label: facts.label ?? state.packageId!,
   };
-  // Storage reads `events` only after it consumed the files, when digests and formats are known.
-  const events = () => premisEvents(state, report, stored, submitter.id);
+  // Storage reads `events` only after it consumed the files, when the report, digests and formats are known.
+  const events = () => premisEvents(state, report!, stored, submitter.id);
+  let storing: Promise<unknown>;
   if (previousHead) {
     const now = new Set(pkg.entries.filter((e) => e.type === 'file').map((e) => `${SUBMISSION_DIR}/${e.path}`));
     const remove = stateFiles(await archive.inventory(aipId)).filter((p) => p.startsWith(`${SUBMISSION_DIR}/`) && !now.has(p));
-    await archive.addVersion(aipId, withEvents({ ...common, remove }, events));
+    storing = archive.addVersion(aipId, withEvents({ ...common, remove }, events));
   } else {
-    await archive.createAip(withEvents({ ...common, id: aipId, contentCategory: 'Mixed' }, events));
+    storing = archive.createAip(withEvents({ ...common, id: aipId, contentCategory: 'Mixed' }, events));
   }
+  // Storage failing stops the pass: the pipes fail, and the read writing into one of them with them.
+  storing.catch((e: unknown) => feed.abort(e instanceof Error ? e : new Error(String(e))));
+  const dropVersion = async (why: string) => {
+    feed.abort(new NotArchived(why));
+    await storing.catch(() => undefined);
+  };
+
+  let done = 0;
+  const total = pkg.entries.filter((e) => e.type === 'file').length;
+  try {
+    report = await reportOrRefusal(pkg, () => stage.filePass({
+      everyFile: true,
+      sink: (p) => feed.add(p, () => formatOf(observed.get(p)?.identification)),
+      onRead: async (p: string, read: FileRead, f: FileFacts) => {
+        observed.set(p, { path: p, sha256: f.sha256, size: f.size, identification: await identificationOf(pkg, p, read, f) });
+        options.progress?.(++done, total, p);
+      },
+    }));
+  } catch (e) {
+    await dropVersion('the file pass failed');
+    throw e;
+  }
+  stored = [...observed.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (folderDigest) {
+    state.packageSha256 = manifestSha256(stored);
+    const earlier = ledger.findDecided(state.packageId!, state.packageSha256, options.agreement.id);
+    if (earlier !== undefined) {
+      await dropVersion('the same package was decided before');
+      return repeated(ledger, earlier, pkg.rootName);
+    }
+  }
+  if (!report.valid) {
+    await dropVersion('the package is rejected');
+    return reject(run, report, facts);
+  }
+
+  state.decidedAt = new Date().toISOString();
+  const signed = signReceipt(receiptOf(archive, state, 'archived', [], { id: aipId, version }, stored, facts), archive.keys.signer());
+  feed.close(closingFiles(version, signed, report));
+  run.setStatus('archiving');
+  await storing;
   state.status = 'archived';
   state.aip = aipId;
   state.version = version;
-  ledger.decide(state, report, signed!);
+  ledger.decide(state, report, signed);
   options.onStatus?.('archived');
   await archive.record({ type: 'submission.archived', actor: options.submitter, subject: aipId, data: { submission: state.id, package: state.packageId!, sha256: state.packageSha256!, version } });
-  return { submissionId: state.id, package: state.packageName!, packageId: state.packageId!, outcome: 'archived', aip: aipId, version, report, receipt: signed!, repeated: false };
+  return { submissionId: state.id, package: state.packageName!, packageId: state.packageId!, outcome: 'archived', aip: aipId, version, report, receipt: signed, repeated: false };
 }
 
-async function reject(
-  archive: Archive, ledger: SubmissionLedger, state: SubmissionState, report: ValidationReport, facts: Partial<PackageFacts>, options: IngestOptions,
-): Promise<IngestResult> {
+/** The receipt and the report, stored in the version they describe. */
+function closingFiles(version: string, signed: SignedReceipt, report: ValidationReport): AipFile[] {
+  return [
+    { path: `${RECEIPTS_DIR}/receipt-${version}.xml`, source: signed.xml },
+    { path: `${RECEIPTS_DIR}/receipt-${version}.xml.p7s`, source: signed.xmlSignature },
+    { path: `${RECEIPTS_DIR}/receipt-${version}.json`, source: signed.json },
+    { path: `${RECEIPTS_DIR}/receipt-${version}.json.p7s`, source: signed.jsonSignature },
+    { path: `${RECEIPTS_DIR}/validation-report-${version}.json`, source: Buffer.from(JSON.stringify(report) + '\n', 'utf8') },
+  ];
+}
+
+async function reject(run: Run, report: ValidationReport, facts: Partial<PackageFacts>): Promise<IngestResult> {
+  const { archive, ledger, state, options } = run;
   state.decidedAt = new Date().toISOString();
   state.status = 'rejected';
   state.packageId ??= state.packageName!;

@@ -1,7 +1,7 @@
 /**
- * What ingest needs from a package's own metadata before and while storing it: the OBJID (the key of
- * idempotency and of the AIP), the label, the SHA-256 each METS declares per file (handed to storage, so a file
- * that changed since validation aborts the version), and the diarienummer of every case for the receipt.
+ * What ingest needs from a package's own metadata before storing it: the OBJID (the key of idempotency and of
+ * the AIP), the label, the agreement it cites, and the diarienummer of every case for the receipt. The declared
+ * checksums are not needed here: validation compares them in the same read that stores each file.
  * Every XML goes through the safe pre-parse; a document that fails it is simply not used here (validation
  * reports it).
  */
@@ -19,15 +19,13 @@ export interface PackageFacts {
   label?: string;
   /** The submission agreement the package cites (metsHdr/altRecordID TYPE="SUBMISSIONAGREEMENT"). */
   agreementReference?: string;
-  /** Declared SHA-256 (lower-case hex) by package path. */
-  declaredSha256: Map<string, string>;
   cases: ErmsCase[];
 }
 
 const ROOT_METS = ['METS.xml', 'sip.xml', 'mets.xml'];
 
 export async function probePackage(pkg: PackageView): Promise<PackageFacts> {
-  const facts: PackageFacts = { declaredSha256: new Map(), cases: [] };
+  const facts: PackageFacts = { cases: [] };
   const rootFile = ROOT_METS.find((f) => pkg.entry(f)?.type === 'file');
   const metsFiles = [
     ...(rootFile ? [rootFile] : []),
@@ -50,10 +48,6 @@ export async function probePackage(pkg: PackageView): Promise<PackageFacts> {
     for (const loc of all(root, 'mets:fileSec//mets:file/mets:FLocat | mets:amdSec/*/mets:mdRef | mets:dmdSec/mets:mdRef')) {
       const target = resolveHref(attr(loc, 'href', 'xlink') ?? '', dir);
       if (target.kind !== 'package') continue;
-      const holder = loc.name() === 'FLocat' ? (loc.parent() as typeof root) : loc;
-      const type = attr(holder, 'CHECKSUMTYPE');
-      const sum = attr(holder, 'CHECKSUM')?.trim().toLowerCase();
-      if (type === 'SHA-256' && sum && /^[0-9a-f]{64}$/.test(sum)) facts.declaredSha256.set(target.path, sum);
       if (target.path.toLowerCase().endsWith('.xml') && !metsFiles.includes(target.path)) ermsCandidates.add(target.path);
     }
   }

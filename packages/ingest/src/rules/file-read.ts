@@ -179,6 +179,8 @@ export function windowedSource(pkg: PackageView, path: string, read: FileRead): 
       if (offset + length <= head.length) return head.subarray(offset, offset + length);
       const tailStart = size - tail.length;
       if (offset >= tailStart) return tail.subarray(offset - tailStart, offset - tailStart + length);
+      // Head and tail meet in a file of up to twice the window: together they are every byte.
+      if (tailStart <= head.length) return Buffer.concat([head, tail.subarray(head.length - tailStart)]).subarray(offset, offset + length);
       const out = Buffer.allocUnsafe(length);
       let pos = 0;
       let filled = 0;

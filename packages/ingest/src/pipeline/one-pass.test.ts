@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Transform, Writable } from 'node:stream';
+import { Archive } from '@bevara/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatePackage } from '../generator/generate.ts';
+import { writeFolder } from '../generator/writers.ts';
+import { openPackage } from '../sip/open.ts';
+import type { PackageView } from '../sip/types.ts';
+import { validateMets } from '../validate.ts';
+import { ingestThrough } from './ingest.ts';
+import type { Agreement } from './types.ts';
+
+let work: string;
+let archive: Archive;
+const agreement: Agreement = { id: 'default', name: 'Default', strictFormats: false, allowUpdates: false };
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'bevara-one-pass-'));
+  archive = await Archive.init(path.join(work, 'archive'));
+});
+afterAll(async () => {
+  await archive.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** The real package, with every open counted by path and every byte it hands out counted. */
+function counting(pkg: PackageView): { view: PackageView; opens: Map<string, number>; bytes: () => number } {
+  const opens = new Map<string, number>();
+  let bytes = 0;
+  const view: PackageView = {
+    ...pkg,
+    has: (p) => pkg.has(p),
+    entry: (p) => pkg.entry(p),
+    async open(p) {
+      opens.set(p, (opens.get(p) ?? 0) + 1);
+      const counter = new Transform({ transform(chunk: Buffer, _e, done) { bytes += chunk.length; done(null, chunk); } });
+      const source = await pkg.open(p);
+      source.on('error', (e) => counter.destroy(e));
+      return source.pipe(counter);
+    },
+    close: () => pkg.close(),
+  };
+  return { view, opens, bytes: () => bytes };
+}
+
+function filesOf(pkg: PackageView): string[] {
+  return pkg.entries.filter((e) => e.type === 'file').map((e) => e.path).sort();
+}
+
+/** Every file of AIPs in the archive's default store (the audit log's files aside). */
+function storeFiles(): string[] {
+  const root = archive.paths.defaultStore;
+  return fs.readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((p) => !p.startsWith('extensions/bevara-audit-log/') && fs.statSync(path.join(root, p)).isFile());
+}
+
+function stagingLeft(): string[] {
+  return fs.readdirSync(archive.paths.staging).filter((n) => n !== 'journal');
+}
+
+describe('one streaming pass from package to AIP', () => {
+  it('reads every file of a folder package once, the unreferenced one too, and stores them all', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'one-pass', organisation: 'Exempelby kommun', cases: 2, bigFile: { bytes: 3 * 1024 * 1024 } });
+    const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'pkg-')));
+    const loose = `${path.posix.dirname(spec.truth.files.find((f) => !f.path.endsWith('.xml'))!.path)}/readme.txt`;
+    fs.writeFileSync(path.join(dir, loose), 'not referenced by any METS\n');
+    let counted: ReturnType<typeof counting> | undefined;
+    const result = await ingestThrough(archive, dir, { agreement, submitter: 's' }, (pkg) => (counted = counting(pkg)).view);
+    expect(result.report.results.filter((r) => r.status === 'failed')).toEqual([]);
+    expect(result.outcome).toBe('archived');
+    const all = filesOf(await openPackage(dir));
+    expect(all).toContain(loose);
+    expect(result.report.results.some((r) => r.id === 'BEVARA-004' && r.location?.file === loose)).toBe(true);
+    expect([...counted!.opens.keys()].sort()).toEqual(all);
+    for (const p of all) expect({ p, opens: counted!.opens.get(p) }).toEqual({ p, opens: 1 });
+    // every byte once: the package's size, not a multiple of it
+    const size = (await openPackage(dir)).entries.reduce((n, e) => n + e.size, 0);
+    expect(counted!.bytes()).toBe(size);
+    const stored = archive.show(result.aip!).files.map((f) => f.path);
+    for (const p of all) expect(stored).toContain(`submission/${p}`);
+    expect(result.receipt.receipt.files.map((f) => f.path).sort()).toEqual(all);
+    expect(stagingLeft()).toEqual([]);
+  });
+
+  it('aborts the version when the file pass finds the package invalid: nothing stored, no staging, still one read', async () => {
+    const spec = generatePackage({ profile: 'eark-csip-2.1', seed: 'one-pass-bad', organisation: 'Exempelby kommun', cases: 1 });
+    const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'bad-')));
+    // Content changed after the METS was written: the METS stage passes, the file pass fails the checksum.
+    const content = spec.truth.files.find((f) => f.path.includes('/data/') && !f.path.endsWith('.xml'))!;
+    fs.appendFileSync(path.join(dir, content.path), 'tampered');
+    const before = storeFiles();
+    let counted: ReturnType<typeof counting> | undefined;
+    const result = await ingestThrough(archive, dir, { agreement, submitter: 's' }, (pkg) => (counted = counting(pkg)).view);
+    expect(result.outcome).toBe('rejected');
+    expect(result.report.results.some((r) => r.status === 'failed' && r.location?.file !== undefined)).toBe(true);
+    expect(storeFiles().filter((f) => !before.includes(f))).toEqual([]);
+    // every file was read, once (below)
+    expect(counted!.opens.size).toBe(filesOf(await openPackage(dir)).length);
+    for (const [p, n] of counted!.opens) expect({ p, n }).toEqual({ p, n: 1 });
+    expect(stagingLeft()).toEqual([]);
+  });
+
+  it('a slow sink slows the read: the bytes between reader and sink stay bounded', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'one-pass-slow', organisation: 'Exempelby kommun', cases: 1, bigFile: { bytes: 8 * 1024 * 1024 } });
+    const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'slow-')));
+    const { view, bytes } = counting(await openPackage(dir));
+    let written = 0;
+    let widest = 0;
+    const stage = await validateMets(view, {});
+    const report = await stage.filePass({
+      everyFile: true,
+      sink: () => new Writable({
+        highWaterMark: 64 * 1024,
+        write(chunk: Buffer, _e, done) {
+          written += chunk.length;
+          widest = Math.max(widest, bytes() - written);
+          setTimeout(done, 2);
+        },
+      }),
+    });
+    await view.close();
+    expect(report.results.filter((r) => r.status === 'failed')).toEqual([]);
+    expect(written).toBeGreaterThan(8 * 1024 * 1024);
+    // a stream's own read-ahead (64 KiB chunks) and the sink's buffer, never the 8 MiB file
+    expect(widest).toBeLessThan(1024 * 1024);
+  });
+});
