@@ -7,6 +7,12 @@ import type { Level, Location, Result } from '../report/types.ts';
 /** At most this many findings per requirement and document are listed; the rest are summed up in one line. */
 const MAX_FINDINGS_PER_RULE = 50;
 
+/**
+ * Where a finding is, or how to work it out: a rule that may find thousands of the same problem passes a function,
+ * so an element's XPath is computed only for the findings listed.
+ */
+export type FindingLocation = Partial<Location> | (() => Partial<Location>);
+
 export class RuleReporter {
   private readonly findings: Result[] = [];
   private extra = 0;
@@ -18,14 +24,14 @@ export class RuleReporter {
   ) {}
 
   /** The requirement is not met: failed for MUST, warning for SHOULD and MAY. */
-  violation(message: string, location?: Partial<Location>): void {
+  violation(message: string, location?: FindingLocation): void {
     this.add(this.level === 'MUST' ? 'failed' : 'warning', message, location);
   }
   /** A hard failure even under a SHOULD/MAY requirement (e.g. a MAY element present with a value outside its vocabulary). */
-  fail(message: string, location?: Partial<Location>): void {
+  fail(message: string, location?: FindingLocation): void {
     this.add('failed', message, location);
   }
-  warn(message: string, location?: Partial<Location>): void {
+  warn(message: string, location?: FindingLocation): void {
     this.add('warning', message, location);
   }
   /** The requirement does not apply here or could not be judged. */
@@ -33,7 +39,7 @@ export class RuleReporter {
     this.skippedReason = reason;
   }
 
-  private add(status: 'failed' | 'warning', message: string, location?: Partial<Location>): void {
+  private add(status: 'failed' | 'warning', message: string, location?: FindingLocation): void {
     if (this.findings.length >= MAX_FINDINGS_PER_RULE) {
       this.extra++;
       return;
@@ -43,7 +49,7 @@ export class RuleReporter {
       level: this.level,
       status,
       message,
-      location: { file: this.file, ...location },
+      location: { file: this.file, ...(typeof location === 'function' ? location() : location) },
     });
   }
 
