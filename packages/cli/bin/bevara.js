@@ -1,10 +1,28 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (no build step): tsx compiles on load and caches.
-import { register } from 'tsx/esm/api';
+// Runs the TypeScript sources with no build step: from a bundle compiled on the first start after a change
+// (bundle-cache.js), or, when no bundle can be made here (say, a read-only install), through tsx.
+import { build, cacheDir, freshBuild } from './bundle-cache.js';
 
-register();
+async function loadMain() {
+  // Stack traces of unexpected errors (BEVARA_DEBUG) then name the TypeScript sources, as under tsx.
+  if (process.env.BEVARA_DEBUG) process.setSourceMapsEnabled(true);
+  const cache = cacheDir();
+  let entry = freshBuild(cache);
+  if (entry === undefined) {
+    try {
+      entry = await build(cache);
+    } catch (e) {
+      if (process.env.BEVARA_DEBUG) process.stderr.write(`bevara: no compiled bundle, running through tsx: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+  if (entry !== undefined) return import(entry);
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import('../src/main.ts');
+}
+
 try {
-  const { main } = await import('../src/main.ts');
+  const { main } = await loadMain();
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
   // Only a broken installation gets here: main() turns every failure into an exit code itself.

@@ -1,0 +1,79 @@
+/**
+ * `bevara` starts from a bundle compiled on first use (packages/cli/bin/bundle-cache.js), kept while no
+ * source changes, made anew when one does, and runs through tsx when no bundle can be made. Each test
+ * uses its own cache folder (BEVARA_CLI_CACHE), so the suite's shared cache is not disturbed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bevara, jsonError, REPO_ROOT } from '../support/cli.ts';
+import { tempDir } from './support/archive.ts';
+
+type Manifest = { build: string; inputs: Record<string, [number, number]> };
+
+describe('bevara start-up bundle', () => {
+  let dir: string;
+  const readManifest = (cache: string): Manifest => JSON.parse(fs.readFileSync(path.join(cache, 'manifest.json'), 'utf8')) as Manifest;
+  // BEVARA_DEBUG makes the launcher say when it falls back to tsx.
+  const start = (cache: string, args: string[]) => bevara(args, { env: { BEVARA_CLI_CACHE: cache, BEVARA_DEBUG: '1' } });
+
+  beforeAll(() => {
+    dir = tempDir('cli-bundle');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is built on the first start, from every source, the libraries and tsconfig.json, and reused after', async () => {
+    const cache = path.join(dir, 'first');
+    const first = await start(cache, ['--version']);
+    // The version is read from package.json next to the source, found through import.meta.url.
+    expect(first).toEqual({ code: 0, stdout: `${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'packages/cli/package.json'), 'utf8')).version}\n`, stderr: '' });
+    const manifest = readManifest(cache);
+    expect(fs.existsSync(path.join(cache, manifest.build, 'main.js'))).toBe(true);
+    const inputs = Object.keys(manifest.inputs);
+    for (const source of ['packages/cli/src/main.ts', 'packages/cli/src/commands/list.ts', 'packages/storage/src/index.ts', 'packages/ingest/src/index.ts', 'packages/access/src/index.ts', 'packages/cli/bin/bundle-cache.js', 'tsconfig.json']) {
+      expect(inputs).toContain(path.join(REPO_ROOT, source));
+    }
+    expect(inputs.some((f) => f.includes('/node_modules/') && f.includes('better-sqlite3'))).toBe(true);
+
+    const before = fs.readFileSync(path.join(cache, 'manifest.json'), 'utf8');
+    const again = await start(cache, ['--version']);
+    expect(again).toEqual(first);
+    expect(fs.readFileSync(path.join(cache, 'manifest.json'), 'utf8')).toBe(before);
+    expect(fs.readdirSync(cache).sort()).toEqual([manifest.build, 'manifest.json'].sort());
+  });
+
+  it('is made anew when a source it was made from changed, and when its build folder is gone', async () => {
+    const cache = path.join(dir, 'stale');
+    expect((await start(cache, ['--version'])).code).toBe(0);
+    const manifest = readManifest(cache);
+    const main = path.join(REPO_ROOT, 'packages/cli/src/main.ts');
+    const real = manifest.inputs[main]!;
+    // As if main.ts had been edited since: the manifest remembers another mtime.
+    fs.writeFileSync(path.join(cache, 'manifest.json'), JSON.stringify({ ...manifest, inputs: { ...manifest.inputs, [main]: [real[0] - 1000, real[1]] } }));
+    const rebuilt = await start(cache, ['--version']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(readManifest(cache).inputs[main]).toEqual(real);
+
+    fs.rmSync(path.join(cache, manifest.build), { recursive: true });
+    const restored = await start(cache, ['--version']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(fs.existsSync(path.join(cache, readManifest(cache).build, 'main.js'))).toBe(true);
+  });
+
+  it('runs a command with its exit status and JSON error as before', async () => {
+    const cache = path.join(dir, 'errors');
+    const r = await bevara(['list', '--json'], { env: { BEVARA_CLI_CACHE: cache } });
+    expect(r.code).toBe(2);
+    expect(jsonError(r).code).toBe('C-002');
+    expect(fs.existsSync(path.join(cache, 'manifest.json'))).toBe(true);
+  });
+
+  it('runs through tsx when no bundle can be kept', async () => {
+    const blocker = path.join(dir, 'a-file');
+    fs.writeFileSync(blocker, '');
+    const r = await start(path.join(blocker, 'cache'), ['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(r.stderr).toContain('no compiled bundle, running through tsx');
+  });
+});
