@@ -4,8 +4,8 @@
 import { build, cacheDir, freshBuild } from './bundle-cache.js';
 
 async function loadMain() {
-  // Stack traces of unexpected errors (BEVARA_DEBUG) then name the TypeScript sources, as under tsx.
-  if (process.env.BEVARA_DEBUG) process.setSourceMapsEnabled(true);
+  // Stack traces (BEVARA_DEBUG, the server's error log) then name the TypeScript sources, as under tsx.
+  process.setSourceMapsEnabled(true);
   const cache = cacheDir();
   let entry = freshBuild(cache);
   if (entry === undefined) {
