@@ -322,9 +322,11 @@ function forward(tokens: readonly Token[], i: number, buf: Buffer, pos: number, 
         // Only a gap whose end fits the next token's first byte can succeed; the rest are skipped unrecursed.
         const next = tokens[i + 1];
         if (next?.kind === 'bytes' && next.bytes.length > 0 && t.max - t.min > LONG_GAP) {
-          // A long gap before literal bytes: let the native search find each place they fit.
-          for (let at = buf.indexOf(next.bytes, pos + t.min); at >= 0 && at - pos <= t.max; at = buf.indexOf(next.bytes, at + 1)) {
-            if (forward(tokens, i + 1, buf, at, k)) return true;
+          // A long gap before literal bytes: a native search, bounded to where they may lie, finds each place they fit.
+          const from = pos + t.min;
+          const window = buf.subarray(Math.min(from, buf.length), Math.min(buf.length, pos + t.max + next.bytes.length));
+          for (let at = window.indexOf(next.bytes); at >= 0; at = window.indexOf(next.bytes, at + 1)) {
+            if (forward(tokens, i + 1, buf, from + at, k)) return true;
           }
           return false;
         }
@@ -372,11 +374,13 @@ function backward(tokens: readonly Token[], i: number, buf: Buffer, pos: number,
         const prev = tokens[i - 1];
         if (prev?.kind === 'bytes' && prev.bytes.length > 0 && t.max - t.min > LONG_GAP) {
           const n = prev.bytes.length;
+          const lo = Math.max(0, pos - t.max - n);
+          const window = buf.subarray(lo, Math.max(lo, pos - t.min));
           // lastIndexOf reads a negative offset from the end, so the search stops before one.
-          for (let start = pos - t.min - n; start >= 0; start--) {
-            start = buf.lastIndexOf(prev.bytes, start);
-            if (start < 0 || pos - start - n > t.max) break;
-            if (backward(tokens, i - 1, buf, start + n, k)) return true;
+          for (let start = window.length - n; start >= 0; start--) {
+            start = window.lastIndexOf(prev.bytes, start);
+            if (start < 0) break;
+            if (backward(tokens, i - 1, buf, lo + start + n, k)) return true;
           }
           return false;
         }

@@ -1,15 +1,18 @@
 /**
  * Opens a zip package with yauzl: the central directory is read once, every name is judged before any entry
- * is decompressed, and entries are then streamed on demand (random access, no extraction).
+ * is decompressed, and entries are then streamed on demand (random access, no extraction); small entries are read
+ * whole through zip-small.ts, large ones streamed by yauzl.
  */
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { IngestError } from '../errors.ts';
 import { buildEntryTable, type RawEntry } from './index-builder.ts';
 import { decodeEntryName, safeEntryPath } from './names.ts';
 import { withCode } from './stream-errors.ts';
 import type { PackageView, ReadLimits } from './types.ts';
+import { ArchiveBlocks, isSmallEntry, readSmallEntry } from './zip-small.ts';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -22,10 +25,13 @@ export async function openZip(file: string, limits: ReadLimits): Promise<Package
       (err, z) => (err || !z ? reject(corrupt(file, err)) : resolve(z)),
     );
   });
+  let handle: FileHandle | undefined;
   try {
     const byPath = new Map<string, yauzl.Entry>();
     const raw = await readCentralDirectory(zip, limits, byPath);
     const table = buildEntryTable(raw, basename(file, extname(file)), limits, true);
+    const fh = (handle = await openFile(file, 'r'));
+    const blocks = new ArchiveBlocks(fh, (await fh.stat()).size);
     return {
       kind: 'zip',
       rootName: table.rootName,
@@ -38,6 +44,9 @@ export async function openZip(file: string, limits: ReadLimits): Promise<Package
         if (e === undefined || table.byPath.get(path)?.type !== 'file') {
           return Promise.reject(new IngestError('I-013', 'entry not in package', { path }));
         }
+        if (isSmallEntry(e)) {
+          return readSmallEntry(blocks, e).then(bufferStream, (err: unknown) => Promise.reject(corrupt(file, err)));
+        }
         return new Promise((resolve, reject) => {
           zip.openReadStream(e, (err, stream) =>
             err || !stream ? reject(corrupt(file, err)) : resolve(withCode(stream, 'I-003', path)),
@@ -46,12 +55,22 @@ export async function openZip(file: string, limits: ReadLimits): Promise<Package
       },
       async close() {
         zip.close();
+        await fh.close();
       },
     };
   } catch (err) {
     zip.close();
+    await handle?.close();
     throw err;
   }
+}
+
+/** A stream of bytes already in memory, for callers that read every entry as a stream. */
+function bufferStream(bytes: Buffer): Readable {
+  const stream = new Readable({ read() {} });
+  if (bytes.length > 0) stream.push(bytes);
+  stream.push(null);
+  return stream;
 }
 
 function readCentralDirectory(

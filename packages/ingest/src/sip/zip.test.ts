@@ -1,0 +1,100 @@
+/**
+ * Reading zip entries: small ones whole from blocks of the archive (zip-small.ts), large ones streamed by yauzl.
+ * Real archives on disk, read in an order that jumps between blocks; damaged entries must end in I-003.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isBevaraError } from '@bevara/storage';
+import { rawZip, type RawZipEntry } from '../generator/rawzip.ts';
+import { openPackage } from './open.ts';
+import type { PackageView } from './types.ts';
+import { SMALL_ENTRY_BYTES } from './zip-small.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bevara-zip-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function readAll(pkg: PackageView, path: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of await pkg.open(path)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const deflated = (name: string, data: Buffer): RawZipEntry => ({ name, data: deflateRawSync(data), method: 8, uncompressedSize: data.length });
+
+async function writeZipFile(name: string, entries: RawZipEntry[]): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, rawZip(entries));
+  return file;
+}
+
+describe('zip entries', () => {
+  it('reads small stored, deflated and empty entries and large ones, in any order, byte for byte', async () => {
+    const contents = new Map<string, Buffer>();
+    const entries: RawZipEntry[] = [];
+    // 300 entries of 2-5 KB of incompressible bytes: the archive spans several read blocks.
+    for (let i = 0; i < 300; i++) {
+      const data = randomBytes(2000 + ((i * 37) % 3000));
+      const name = `pkg/data/f${i}.bin`;
+      contents.set(name, data);
+      entries.push(i % 2 === 0 ? { name, data } : deflated(name, data));
+    }
+    contents.set('pkg/empty.txt', Buffer.alloc(0));
+    entries.push({ name: 'pkg/empty.txt', data: Buffer.alloc(0) });
+    const text = Buffer.from('Diarienummer: BN 2024/0201\n'.repeat(200));
+    contents.set('pkg/text.txt', text);
+    entries.push(deflated('pkg/text.txt', text));
+    // Larger than a small entry: streamed by yauzl.
+    const large = randomBytes(SMALL_ENTRY_BYTES + 4096);
+    contents.set('pkg/large.bin', large);
+    entries.push({ name: 'pkg/large.bin', data: large });
+    const pkg = await openPackage(await writeZipFile('mixed.zip', entries));
+    try {
+      const names = [...contents.keys()];
+      // Last to first, then every seventh: both directions of jumps between blocks.
+      const order = [...names.reverse(), ...names.filter((_, i) => i % 7 === 0)];
+      for (const name of order) {
+        const got = await readAll(pkg, name.slice('pkg/'.length));
+        expect(got.equals(contents.get(name)!), name).toBe(true);
+      }
+    } finally {
+      await pkg.close();
+    }
+  });
+
+  const damaged: [string, (entries: RawZipEntry[]) => void, (zip: Buffer) => void][] = [
+    ['deflated bytes that do not inflate', (e) => { e[1]!.data = Buffer.from('this is not deflate data at all, just text'); }, () => {}],
+    ['an entry holding more than its directory record says', (e) => { e[1]!.uncompressedSize = 100; }, () => {}],
+    ['an entry holding less than its directory record says', (e) => { e[1]!.uncompressedSize = 5000; }, () => {}],
+    ['a local header without its signature', () => {}, (zip) => { zip.writeUInt32LE(0x12345678, zip.indexOf('PK\x03\x04', 10)); }],
+    ['a local header whose name runs past the end of the archive', () => {}, (zip) => { zip.writeUInt16LE(0xffff, zip.indexOf('PK\x03\x04', 10) + 26); }],
+  ];
+
+  it.each(damaged)('refuses %s with I-003', async (what, editEntries, editBytes) => {
+    const first = Buffer.from('first entry');
+    const second = Buffer.from('x'.repeat(1000));
+    const entries: RawZipEntry[] = [{ name: 'pkg/a.txt', data: first }, deflated('pkg/b.txt', second)];
+    editEntries(entries);
+    const zip = rawZip(entries);
+    editBytes(zip);
+    const file = join(dir, `${what.replace(/\W+/g, '-')}.zip`);
+    await writeFile(file, zip);
+    const pkg = await openPackage(file);
+    try {
+      expect((await readAll(pkg, 'a.txt')).equals(first)).toBe(true);
+      let err: unknown;
+      try { await readAll(pkg, 'b.txt'); } catch (e) { err = e; }
+      expect(isBevaraError(err, 'I-003'), String(err)).toBe(true);
+    } finally {
+      await pkg.close();
+    }
+  });
+});
