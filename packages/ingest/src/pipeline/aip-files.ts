@@ -6,7 +6,7 @@
  * commits the version; or `abort`, and the next file storage takes fails its read with the reason, so storage
  * aborts the version as it does for any failed source: every running put settled, then the version rolled back.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { AipFile } from '@bevara/storage';
 import { FormatError } from '../formats/errors.ts';
 import { droidSignatures } from '../formats/droid.ts';
@@ -26,21 +26,24 @@ export interface StoredFile {
   identification: Identification;
 }
 
-/** Bytes one file's pipe holds between the read and storage. */
-const PIPE_BYTES = 1024 * 1024;
+/**
+ * Storage writes each chunk it is given with a system call of its own, and a zip entry is read in 16 KiB chunks:
+ * the pipe gathers them into pieces of this size, and holds at most about three pieces' worth per file.
+ */
+const PIECE_BYTES = 1024 * 1024;
 
 /** Where the failing file of an aborted feed claims to go; storage fails its read before anything is written. */
 const ABORTED_PATH = 'metadata/submission/not-archived';
 
 export class AipFeed {
   private readonly queue: AipFile[] = [];
-  private readonly pipes = new Set<PassThrough>();
+  private readonly pipes = new Set<Gather>();
   private end: { closing: AipFile[] } | { error: Error } | undefined;
   private wake: (() => void) | undefined;
 
   /** A pipe for one package file's bytes; `format` is read by storage after the put, when the pass has judged it. */
-  add(path: string, format: () => AipFile['format']): PassThrough {
-    const pipe = new PassThrough({ highWaterMark: PIPE_BYTES });
+  add(path: string, format: () => AipFile['format']): Gather {
+    const pipe = new Gather();
     // Its reader, storage, reports a pipe's failure; a pipe aborted before storage took it has no reader.
     pipe.on('error', () => undefined);
     this.pipes.add(pipe);
@@ -91,6 +94,34 @@ export class AipFeed {
   private push(file: AipFile): void {
     this.queue.push(file);
     this.wake?.();
+  }
+}
+
+/** The pipe from the read to storage: passes the bytes on in pieces of PIECE_BYTES (the last one shorter). */
+class Gather extends Transform {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  constructor() {
+    super({ writableHighWaterMark: PIECE_BYTES, readableHighWaterMark: PIECE_BYTES });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= PIECE_BYTES) this.pushPiece();
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.size > 0) this.pushPiece();
+    done();
+  }
+
+  private pushPiece(): void {
+    this.push(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size));
+    this.parts = [];
+    this.size = 0;
   }
 }
 

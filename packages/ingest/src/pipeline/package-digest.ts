@@ -10,7 +10,8 @@ import { pipeline } from 'node:stream/promises';
 
 export async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
+  // Large reads: the digest of a many-gigabyte package is bound by the hash, not by system calls.
+  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash);
   return hash.digest('hex');
 }
 
