@@ -74,6 +74,7 @@ function checkOptions(o: GenerateOptions): void {
   if (o.extraFiles !== undefined && (!Number.isInteger(o.extraFiles) || o.extraFiles < 0)) throw bad('extraFiles must be a non-negative integer', 'extraFiles');
   // 44 bytes of WAV header; below 2^31 so FGS Bilaga/@Storlek (xs:int) still holds it.
   if (o.bigFile && (!Number.isInteger(o.bigFile.bytes) || o.bigFile.bytes < 45 || o.bigFile.bytes > 2 ** 31 - 1)) throw bad('bigFile.bytes must be 45..2^31-1', 'bigFile.bytes');
+  if (o.bigFile?.count !== undefined && (!Number.isInteger(o.bigFile.count) || o.bigFile.count < 1 || o.bigFile.count > 1000)) throw bad('bigFile.count must be 1..1000', 'bigFile.count');
   if (o.objid !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(o.objid)) throw bad('objid must be a safe folder name', 'objid');
 }
 

@@ -9,6 +9,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { extract } from 'tar-stream';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validatePackage } from '../validate.ts';
 import { generatePackage } from './generate.ts';
 import { resolveHref } from './seal.ts';
 import { PROFILES, type PackageSpec, type Profile } from './types.ts';
@@ -222,6 +223,19 @@ describe.skipIf(!HAVE_REF)('generatePackage', () => {
     expect(peak - before).toBeLessThan(128 * 1024 * 1024);
     expect((await tarDigests(tarFile)).get(`${spec.rootName}/${big.path}`)).toBe(big.sha256);
     await rm(tarFile);
+  });
+
+  it('makes several large files when asked (a package larger than the largest single file)', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'bigs', organisation: 'Exempelby kommun', cases: 1, bigFile: { bytes: 4096, count: 3 } });
+    const wavs = spec.truth.files.filter((f) => f.path.endsWith('.wav'));
+    expect(wavs.map((f) => f.size)).toEqual([4096, 4096, 4096]);
+    expect(new Set(wavs.map((f) => f.sha256)).size).toBe(3);
+    // the first is the file a package without count has had all along
+    const one = generatePackage({ profile: 'fgs12', seed: 'bigs', organisation: 'Exempelby kommun', cases: 1, bigFile: { bytes: 4096 } });
+    expect(one.truth.files.filter((f) => f.path.endsWith('.wav'))).toEqual([wavs[0]]);
+    const dir = await writeFolder(spec, await mkdtemp(join(tmp, 'bigs-')));
+    expect((await validatePackage(dir)).results.filter((r) => r.status === 'failed')).toEqual([]);
+    expect(() => generatePackage({ profile: 'fgs12', seed: 'bigs', organisation: 'Exempelby kommun', bigFile: { bytes: 4096, count: 0 } })).toThrow(/bigFile.count/);
   });
 
   // The benchmark sizes take minutes and gigabytes: opt in with BEVARA_BENCH=1.

@@ -216,10 +216,14 @@ function addBigFile(options: GenerateOptions, cases: CaseTruth[], files: SpecFil
   const host = cases.find((c) => c.kind === 'namndprotokoll') ?? cases[0];
   const record = host?.records.find((r) => !r.secrecy) ?? host?.records[0];
   if (!host || !record) return;
-  const path = `${dataPrefix}/${slug(host.diarienummer)}/${slug(record.objectId)}_ljudupptagning.wav`;
-  files.push({ path, mediaType: 'audio/wav', created: `${record.date}T18:00:00`, content: noiseContent(`${options.seed}:big`, bytes, wavHeader(bytes)) });
-  record.files.push(path);
-  recordOfFile.set(path, record.objectId);
+  for (let i = 1; i <= (options.bigFile?.count ?? 1); i++) {
+    // The first keeps the name and seed it always had, so packages made before stay byte-identical.
+    const n = i === 1 ? '' : `-${i}`;
+    const path = `${dataPrefix}/${slug(host.diarienummer)}/${slug(record.objectId)}_ljudupptagning${n}.wav`;
+    files.push({ path, mediaType: 'audio/wav', created: `${record.date}T18:00:00`, content: noiseContent(`${options.seed}:big${n}`, bytes, wavHeader(bytes)) });
+    record.files.push(path);
+    recordOfFile.set(path, record.objectId);
+  }
 }
 
 function dayOfYear(year: number, offset: number): string {

@@ -26,8 +26,11 @@ export interface GenerateOptions {
   markers?: boolean;
   /** Extra small attachments spread over the records (the 10,000-file benchmark). */
   extraFiles?: number;
-  /** One large recording of this many bytes (streamed, never held in memory). */
-  bigFile?: { bytes: number };
+  /**
+   * Large recordings of this many bytes each (streamed, never held in memory); `count` of them (default 1), so
+   * that a package can be larger than the largest single file (2^31−1 bytes).
+   */
+  bigFile?: { bytes: number; count?: number };
   /** The package identifier (mets/@OBJID and the root folder's name); default drawn from the seed. */
   objid?: string;
   /** Reference of the submission agreement (altRecordID SUBMISSIONAGREEMENT). */
