@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,24 @@ describe('LocalBlobStore', () => {
     const store = new LocalBlobStore({ name: 'local', root });
     await expectCode(store.put('escape/x', Buffer.from('x')), 'S-017');
     expect(await readdir(outside)).toEqual([]);
+  });
+
+  it('digestAll re-reads many objects on the hash workers: the same digests as digest(), null when absent', async () => {
+    const root = await tempRoot();
+    const store = new LocalBlobStore({ name: 'local', root });
+    const big = Buffer.alloc(3 * 1024 * 1024 + 5, 'big');
+    const objects: [string, Buffer][] = [['d/empty', Buffer.alloc(0)], ['d/small', Buffer.from('small')], ['d/big', big]];
+    for (const [key, bytes] of objects) await store.put(key, bytes);
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    const results = await store.digestAll(['d/big', 'd/missing', 'd/small', 'd/empty', 'd']);
+    expect(results).toEqual([{ size: big.length, sha256: sha(big) }, null, { size: 5, sha256: sha(Buffer.from('small')) }, { size: 0, sha256: sha(Buffer.alloc(0)) }, null]);
+    expect(await store.digest('d/big')).toEqual(results[0]);
+    // a flipped byte on disk shows
+    const flipped = Buffer.from(big);
+    flipped[big.length - 1] = flipped[big.length - 1]! ^ 1;
+    await writeFile(path.join(root, 'd', 'big'), flipped);
+    expect((await store.digestAll(['d/big']))[0]?.sha256).toBe(sha(flipped));
+    await expectCode(store.digestAll(['../x']), 'S-017');
   });
 
   it('refuses a key that would need a file to be a folder (S-017)', async () => {

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { isBevaraError, StorageError } from '../errors.ts';
 import { checkExpected, Sha256Meter, toReadable } from './digest.ts';
+import { hashFiles, type FileDigest } from './hash-pool.ts';
 import { fsyncDir, writeFileDurably } from './durable.ts';
 import {
   assertValidKey,
@@ -146,31 +147,37 @@ export class LocalBlobStore implements BlobStore {
   async digest(key: string): Promise<PutResult> {
     assertValidKey(key);
     const file = await this.#pathFor(key);
-    // A fixity audit reads many small files: one synchronous open-read-close costs a few microseconds,
-    // where four thread-pool round trips per file cost far more than the hashing. Larger files are read
-    // asynchronously so a server's event loop is never held for long.
+    // One small file: a synchronous open-read-close costs a few microseconds, less than a message to a
+    // hash worker. A larger one is hashed on a worker thread, so the event loop is never held for long.
     const small = smallFileDigest(file);
     if (small === 'missing') throw notFound(key);
     if (small !== 'large') return small;
-    const handle = await open(file, 'r').catch((e: unknown) => {
-      throw isMissing(e) ? notFound(key) : this.#failure(e, key);
-    });
-    try {
-      const hash = createHash('sha256');
-      const buffer = Buffer.allocUnsafe(DIGEST_CHUNK);
-      let size = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        hash.update(buffer.subarray(0, bytesRead));
-        size += bytesRead;
-      }
-      return { size, sha256: hash.digest('hex') };
-    } catch (e) {
-      throw this.#failure(e, key);
-    } finally {
-      await handle.close();
+    const [result] = await hashFiles([file]);
+    const found = this.#digestResult(key, result!);
+    if (!found) throw notFound(key);
+    return found;
+  }
+
+  /**
+   * The digests of many objects (null for one that is absent), read and hashed in batches on the hash
+   * workers (hash-pool.ts): a fixity check of thousands of small files pays no stream or promise per file
+   * and hashes on every core.
+   */
+  async digestAll(keys: readonly string[]): Promise<(PutResult | null)[]> {
+    const files: string[] = [];
+    for (const key of keys) {
+      assertValidKey(key);
+      files.push(await this.#pathFor(key));
     }
+    const results = await hashFiles(files);
+    return results.map((r, i) => this.#digestResult(keys[i]!, r));
+  }
+
+  /** A hash worker's answer as a digest, null when the object is absent, or the typed failure thrown. */
+  #digestResult(key: string, result: FileDigest): PutResult | null {
+    if (!('error' in result)) return result;
+    if (result.error === 'ENOENT' || result.error === 'ENOTDIR' || result.error === 'EISDIR') return null;
+    throw this.#failure(Object.assign(new Error(result.message), { code: result.error }), key);
   }
 
   async stat(key: string): Promise<BlobStat | null> {
@@ -268,7 +275,8 @@ export class LocalBlobStore implements BlobStore {
   /** The file for `key`, which must lie inside the root even after symlinks are followed. */
   async #pathFor(key: string): Promise<string> {
     const realRoot = await this.#ready();
-    const file = path.resolve(this.root, ...key.split('/'));
+    // a valid key (assertValidKey) has no empty, '.' or '..' segment: joining needs no normalising
+    const file = path.sep === '/' ? `${this.root}/${key}` : path.resolve(this.root, ...key.split('/'));
     if (!file.startsWith(this.root + path.sep)) {
       throw new StorageError('S-017', `invalid blob key ${JSON.stringify(key)}: it leaves the storage root`, { key });
     }

@@ -31,6 +31,12 @@ export interface BlobStore {
    */
   digest(key: string): Promise<PutResult>;
 
+  /**
+   * The digests of many objects at once, in order, null for an object that is absent; other failures
+   * throw. Optional: where a backend has it, verify and audit use it for the content files.
+   */
+  digestAll?(keys: readonly string[]): Promise<(PutResult | null)[]>;
+
   /** Size and mtime, or null when absent. */
   stat(key: string): Promise<BlobStat | null>;
 
