@@ -50,6 +50,8 @@ export interface CompiledSignature {
    * the grams present, they rule out most signatures in a few nanoseconds each.
    */
   grams: { gram: number; eof: boolean }[];
+  /** Bytes that must occur in the window likewise: the one-byte anchors, which have no gram. */
+  bytes: { byte: number; eof: boolean }[];
 }
 
 export interface SignatureFile {
@@ -117,14 +119,17 @@ export function loadDroidSignatures(path: string): SignatureFile {
   };
 }
 
-// Stamped maps of the two-byte grams present in a window: a gram is present when its entry
+// Stamped maps of the two-byte grams and the bytes present in a window: a gram or byte is present when its entry
 // equals the current stamp, so the maps never need clearing.
 const headGrams = new Uint32Array(65536);
 const tailGrams = new Uint32Array(65536);
+const headBytes = new Uint32Array(256);
+const tailBytes = new Uint32Array(256);
 let stamp = 0;
 
-function markGrams(map: Uint32Array, buf: Buffer, s: number): void {
-  for (let i = 0; i + 1 < buf.length; i++) map[(buf[i]! << 8) | buf[i + 1]!] = s;
+function markWindow(grams: Uint32Array, bytes: Uint32Array, buf: Buffer, s: number): void {
+  for (let i = 0; i + 1 < buf.length; i++) grams[(buf[i]! << 8) | buf[i + 1]!] = s;
+  for (let i = 0; i < buf.length; i++) bytes[buf[i]!] = s;
 }
 
 /**
@@ -169,28 +174,34 @@ function signatureIndex(file: SignatureFile): SignatureIndex {
 /** Runs the signatures over the windows; returns the ids of those that match, in the file's order. */
 export function matchSignatures(file: SignatureFile, head: Buffer, tail: Buffer): number[] {
   stamp = stamp === 0xffffffff ? 1 : stamp + 1;
-  if (stamp === 1) { headGrams.fill(0); tailGrams.fill(0); }
+  if (stamp === 1) { headGrams.fill(0); tailGrams.fill(0); headBytes.fill(0); tailBytes.fill(0); }
   const s = stamp;
-  markGrams(headGrams, head, s);
+  markWindow(headGrams, headBytes, head, s);
   const tailMap = tail === head ? headGrams : tailGrams;
-  if (tail !== head) markGrams(tailGrams, tail, s);
+  const tailByteMap = tail === head ? headBytes : tailBytes;
+  if (tail !== head) markWindow(tailGrams, tailBytes, tail, s);
   const index = signatureIndex(file);
-  const candidates: number[] = [...index.always];
-  for (const { offset, byByte } of index.gated) {
+  const candidates: number[] = index.always.slice();
+  for (let i = 0; i < index.gated.length; i++) {
+    const { offset, byByte } = index.gated[i]!;
     const b = head[offset];
     const list = b === undefined ? undefined : byByte[b];
-    if (list !== undefined) for (const p of list) candidates.push(p);
+    if (list !== undefined) for (let j = 0; j < list.length; j++) candidates.push(list[j]!);
   }
-  for (const g of index.byGram) {
-    if ((g.eof ? tailMap : headGrams)[g.gram] === s) for (const p of g.positions) candidates.push(p);
+  for (let i = 0; i < index.byGram.length; i++) {
+    const g = index.byGram[i]!;
+    if ((g.eof ? tailMap : headGrams)[g.gram] === s) for (let j = 0; j < g.positions.length; j++) candidates.push(g.positions[j]!);
   }
-  candidates.sort((a, b) => a - b);
   const hits: number[] = [];
-  for (const position of candidates) {
+  // A typed array sorts numerically and natively: the signatures are tried in the file's order.
+  for (const position of Int32Array.from(candidates).sort()) {
     const sig = file.signatures[position]!;
     let present = true;
     for (const g of sig.grams) {
       if ((g.eof ? tailMap : headGrams)[g.gram] !== s) { present = false; break; }
+    }
+    for (const b of sig.bytes) {
+      if ((b.eof ? tailByteMap : headBytes)[b.byte] !== s) { present = false; break; }
     }
     if (!present) continue;
     let all = true;
@@ -214,7 +225,7 @@ function compileSignature(node: XmlElement): CompiledSignature {
   const patterns = childrenNamed(node, 'ByteSequence').map((bs) => compileByteSequence(bs, id));
   // Check the cheapest patterns first: a short fixed BOF window fails fastest.
   patterns.sort((a, b) => cost(a) - cost(b));
-  return { id, patterns, gate: gateOf(patterns), grams: gramsOf(patterns) };
+  return { id, patterns, gate: gateOf(patterns), grams: gramsOf(patterns), bytes: bytesOf(patterns) };
 }
 
 export function compileByteSequence(node: XmlElement, sigId: number): BytePattern {
@@ -353,6 +364,14 @@ function gramsOf(patterns: BytePattern[]): CompiledSignature['grams'] {
     }
   }
   return grams;
+}
+
+function bytesOf(patterns: BytePattern[]): CompiledSignature['bytes'] {
+  const out: CompiledSignature['bytes'] = [];
+  for (const p of patterns) {
+    for (const sub of p.subSequences) if (sub.anchor.length === 1) out.push({ byte: sub.anchor[0]!, eof: p.reference === 'EOF' });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- small helpers
