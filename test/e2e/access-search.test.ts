@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessCatalog } from '../../packages/access/src/catalog/extension.ts';
-import { recordView, releasedFile, searchPublic, caseView } from '../../packages/access/src/search/public.ts';
+import { recordView, releasedFile, searchPublic, caseView, type WithheldRecord } from '../../packages/access/src/search/public.ts';
 import { ermsCatalog } from '../../packages/ingest/src/erms-catalog/extension.ts';
 import { generatePackage } from '../../packages/ingest/src/generator/generate.ts';
 import type { PackageTruth } from '../../packages/ingest/src/generator/types.ts';
@@ -95,7 +95,7 @@ describe('access catalog', () => {
 
   it('shows a withheld record only as existing, and its files as absent', () => {
     const db = archive.catalog.db;
-    const { r } = records().find((x) => x.r.secrecy)!;
+    const { r } = records().find((x) => x.r.secrecy && !x.r.secrecy.coversRegistration)!;
     const row = db.prepare('SELECT id FROM access_records WHERE object_id = ?').get(r.objectId) as { id: string };
     const view = recordView(db, row.id, now);
     expect(view.status).toBe('withheld');
@@ -103,8 +103,25 @@ describe('access catalog', () => {
     const files = db.prepare('SELECT f.id FROM access_files f JOIN access_records r ON r.rid = f.rid WHERE r.object_id = ?').all(r.objectId) as Array<{ id: string }>;
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(() => releasedFile(db, f.id, now)).toThrow(expect.objectContaining({ code: 'A-003' }));
-    const kase = caseView(db, view.record.caseId, now);
+    expect(view.record).toMatchObject({ objectId: r.objectId, date: r.date, registrationWithheld: false });
+    const kase = caseView(db, (view.record as WithheldRecord).caseId!, now);
     expect(JSON.stringify(kase)).not.toContain('BVRHEMLIG');
+  });
+
+  it('hides the object id, diarienummer, date and case of a record whose marking withholds those too, and leaves it out of its case', () => {
+    const db = archive.catalog.db;
+    const hidden = records().filter((x) => x.r.secrecy?.coversRegistration);
+    expect(hidden.length).toBeGreaterThan(0);
+    for (const { c, r } of hidden) {
+      const row = db.prepare('SELECT id, case_id FROM access_records WHERE object_id = ?').get(r.objectId) as { id: string; case_id: string };
+      const view = recordView(db, row.id, now);
+      expect(view).toEqual({ status: 'withheld', record: { id: row.id, objectId: null, diarienummer: null, caseId: null, date: null, registrationWithheld: true } });
+      const kase = caseView(db, row.case_id, now);
+      expect(kase.records.map((x) => x.record.id)).not.toContain(row.id);
+      if (r.secrecy!.level === 'case') expect(kase.case).toMatchObject({ diarienummer: null, openedAt: null, title: null, withheld: true });
+      else expect(kase.case.diarienummer).toBe(c.diarienummer);
+      expect(JSON.stringify(kase)).not.toContain('BVRREG');
+    }
   });
 
   it('releases a record when its marking lapses, computed when asked', () => {

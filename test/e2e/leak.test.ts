@@ -4,7 +4,10 @@
  * follows every link and form, searches for every marker, reads snippets, facet counts, error pages and
  * downloads (also by the exact ids of withheld files), and no withheld marker may appear anywhere, in any
  * body or header. The same crawl at a later date, when some markings have lapsed, must find the markers
- * of exactly those records: the test fails both ways.
+ * of exactly those records: the test fails both ways. Markings that withhold the registration details too
+ * put a marker (BVRREG…) into the diarienummer or object id they hide; neither marker nor the hidden dates
+ * may appear anywhere while they are withheld. A marking that runs from a later day than its record keeps
+ * the record withheld past the day counted from the record's date.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -71,31 +74,59 @@ function addYears(date: string, years: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** Whether the marking has lapsed at `at`, counted from the day it states or else from `from`. */
 function lapsed(s: SecrecyTruth | undefined, from: string, at: Date): boolean {
   if (!s) return true;
   const max = findProvision(defaultProvisions(), s.chapter, s.section)?.maxYears ?? null;
-  return max !== null && addYears(from, max) <= at.toISOString().slice(0, 10);
+  return max !== null && addYears(s.runsFrom ?? from, max) <= at.toISOString().slice(0, 10);
 }
+
+/** The registration details stay hidden while a marking that covers them is in force. */
+function registrationHidden(s: SecrecyTruth | undefined, from: string, at: Date): boolean {
+  return s?.coversRegistration === true && !lapsed(s, from, at);
+}
+
+const REGISTRATION_MARKER = /BVRREG[0-9A-F]{12}/;
 
 interface Expected {
   publicRecords: Array<{ aipId: string; c: CaseTruth; r: RecordTruth }>;
   withheldRecords: Array<{ aipId: string; c: CaseTruth; r: RecordTruth }>;
+  /** Withheld records whose object id, case and date are shown. */
+  registeredRecords: Array<{ aipId: string; c: CaseTruth; r: RecordTruth }>;
   hiddenMarkers: string[];
   shownMarkers: string[];
+  /** Dates of hidden registration details that no shown record or case has. */
+  hiddenDates: string[];
+  /** How many records and cases have their registration details hidden. */
+  hiddenRegistrations: number;
 }
 
 function expected(at: Date): Expected {
-  const out: Expected = { publicRecords: [], withheldRecords: [], hiddenMarkers: [], shownMarkers: [] };
+  const out: Expected = { publicRecords: [], withheldRecords: [], registeredRecords: [], hiddenMarkers: [], shownMarkers: [], hiddenDates: [], hiddenRegistrations: 0 };
+  const hiddenDates = new Set<string>();
+  const shownDates = new Set<string>();
+  const registration = (hidden: boolean, id: string, dates: string[]) => {
+    const marker = REGISTRATION_MARKER.exec(id)?.[0];
+    if (hidden) out.hiddenRegistrations++;
+    if (marker && hidden && !out.hiddenMarkers.includes(marker)) out.hiddenMarkers.push(marker);
+    for (const d of dates) (hidden ? hiddenDates : shownDates).add(d);
+  };
   for (const { aipId, truth } of packages) {
     for (const c of truth.cases) {
       if (c.marker) (lapsed(c.secrecy, c.openedAt, at) ? out.shownMarkers : out.hiddenMarkers).push(c.marker);
+      registration(registrationHidden(c.secrecy, c.openedAt, at), c.diarienummer, [c.openedAt, c.closedAt]);
       for (const r of c.records) {
         const isPublic = lapsed(r.secrecy, r.date, at);
         (isPublic ? out.publicRecords : out.withheldRecords).push({ aipId, c, r });
         if (r.marker) (isPublic ? out.shownMarkers : out.hiddenMarkers).push(r.marker);
+        const hidden = registrationHidden(r.secrecy, r.date, at);
+        if (!isPublic && !hidden) out.registeredRecords.push({ aipId, c, r });
+        registration(hidden, r.objectId, [r.date]);
       }
     }
   }
+  // A hidden date that some shown record or case also has proves nothing either way.
+  out.hiddenDates = [...hiddenDates].filter((d) => !shownDates.has(d));
   return out;
 }
 
@@ -226,6 +257,11 @@ function checkPositive(exp: Expected, crawled: { visits: Visit[]; downloads: Map
     }
   }
   for (const m of exp.shownMarkers) expect(everything.includes(m), `marker ${m} of a released record`).toBe(true);
+  // a withheld record whose registration details are not withheld shows its object id and date
+  for (const { r } of exp.registeredRecords) {
+    expect(everything.includes(r.objectId), `object id of withheld ${r.objectId}`).toBe(true);
+    expect(everything.includes(r.date), `date of withheld ${r.objectId}`).toBe(true);
+  }
   // no download is a withheld record's file, whatever its name
   const withheldDigests = new Set(exp.withheldRecords.flatMap(({ r }) => r.files.map((f) => packages.flatMap((p) => p.truth.files).find((x) => x.path === f)?.sha256)));
   for (const [url, digest] of crawled.downloads) expect(withheldDigests.has(digest), url).toBe(false);
@@ -241,13 +277,18 @@ describe.each([
     expect(exp.withheldRecords.length).toBeGreaterThan(3);
     expect(exp.hiddenMarkers.length).toBeGreaterThan(3);
     if (at === LATER) expect(exp.shownMarkers.length).toBeGreaterThan(0);
+    // Both packages together hide registration details at case and at record level, and some hidden dates are unique.
+    expect(exp.hiddenRegistrations).toBeGreaterThan(3);
+    expect(exp.hiddenMarkers.filter((m) => REGISTRATION_MARKER.test(m)).length).toBeGreaterThan(1);
+    expect(exp.hiddenDates.length).toBeGreaterThan(0);
     // Markers are searched in lower case (the search ignores case): a page that echoes the query then cannot
     // be mistaken for a leak, while a hit would show the marker as stored, in upper case.
-    const markerWords = [...exp.hiddenMarkers, ...exp.shownMarkers, ...exp.hiddenMarkers.map((m) => m.slice(0, 12)), 'BVRHEMLIG'].map((m) => m.toLowerCase());
+    const markerWords = [...exp.hiddenMarkers, ...exp.shownMarkers, ...exp.hiddenMarkers.map((m) => m.slice(0, 12)), 'BVRHEMLIG', 'BVRREG'].map((m) => m.toLowerCase());
     const words = [...markerWords, 'kommun', 'sekretess', 'Förklaring', 'Kontrollsträng', 'påhittade', ...exp.publicRecords.slice(0, 5).map((x) => x.r.objectId)];
     const crawled = await crawl(words);
     crawled.visits.push(...(await guessedIds(exp)));
     assertNoMarker(crawled.visits, exp.hiddenMarkers);
+    assertNoMarker(crawled.visits, exp.hiddenDates);
     checkPositive(exp, crawled);
   }, 600_000);
 });

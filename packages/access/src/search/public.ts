@@ -105,7 +105,6 @@ interface RecordRow {
   record_type: string | null;
   date: string | null;
   organisation: string | null;
-  snip?: string | null;
 }
 
 /** Columns every view reads beside the record's own: is it released, are its registration details shown. */
@@ -147,11 +146,10 @@ export function searchPublic(db: Db, params: SearchParams, now: Date): SearchRes
   let hits: string;
   if (match !== null) {
     args['match'] = match;
-    hits = `SELECT ${columns}, snippet(access_fts, -1, char(1), char(2), '…', 16) AS snip
-              FROM access_fts JOIN access_records r ON r.rid = access_fts.rowid
+    hits = `SELECT ${columns} FROM access_fts JOIN access_records r ON r.rid = access_fts.rowid
              WHERE access_fts MATCH @match AND ${filters.join(' AND ')}`;
   } else {
-    hits = `SELECT ${columns}, NULL AS snip FROM access_records r WHERE ${filters.join(' AND ')}`;
+    hits = `SELECT ${columns} FROM access_records r WHERE ${filters.join(' AND ')}`;
   }
   const page = `SELECT * FROM hits ${cursor ? "WHERE (coalesce(date, '') < @k OR (coalesce(date, '') = @k AND rid > @r))" : ''}
                 ORDER BY coalesce(date, '') DESC, rid LIMIT @limit`;
@@ -172,8 +170,9 @@ export function searchPublic(db: Db, params: SearchParams, now: Date): SearchRes
     }));
   const total = (db.prepare(`WITH hits AS (${hits}) SELECT count(*) AS n FROM hits`).get(facetArgs) as { n: number }).n;
   const files = filesOf(db, shown.map((r) => r.rid));
+  const snippets = match === null ? new Map<number, string>() : snippetsOf(db, match, shown.map((r) => r.rid));
   return {
-    records: shown.map((r) => ({ ...toRecord(r, files.get(r.rid) ?? []), snippet: r.snip ?? null })),
+    records: shown.map((r) => ({ ...toRecord(r, files.get(r.rid) ?? []), snippet: snippets.get(r.rid) ?? null })),
     next: more && last ? encodeCursor({ k: last.date ?? '', r: last.rid }) : null,
     total,
     facets: {
@@ -271,6 +270,19 @@ function toRecord(r: RecordRow, files: PublicFile[]): PublicRecord {
     organisation: r.organisation,
     files,
   };
+}
+
+/**
+ * Snippets of the rows of one page only: snippet() reads a row's whole text, so computing it inside the
+ * search would read every hit's text before the page is cut (seconds for a common word in a large catalog).
+ */
+function snippetsOf(db: Db, match: string, rids: number[]): Map<number, string> {
+  if (rids.length === 0) return new Map();
+  const rows = db.prepare(
+    `SELECT rowid AS rid, snippet(access_fts, -1, char(1), char(2), '…', 16) AS snip FROM access_fts
+      WHERE access_fts MATCH ? AND rowid IN (${rids.map(() => '?').join(',')})`,
+  ).all(match, ...rids) as Array<{ rid: number; snip: string | null }>;
+  return new Map(rows.flatMap((r) => (r.snip === null ? [] : [[r.rid, r.snip] as const])));
 }
 
 /** Files of records the caller has already found released. */

@@ -54,7 +54,7 @@ describe('parseErms', () => {
       <objectId>KS 2023/0001</objectId>
       ${restriction('', 'restrictionType="other_type" otherRestrictionType="Registration_Details"')}
       <record systemIdentifier="b"><objectId>KS 2023/0001-1</objectId>
-        ${restriction('<dates><date dateType="created">2023-02-01T00:00:00</date><date dateType="start">2031-05-06T00:00:00</date></dates>')}
+        ${restriction('<dates><date dateType="start">2031-05-06T00:00:00</date></dates>')}
         ${restriction('<duration><dates><date dateType="start">2030-01-02T00:00:00</date></dates></duration>')}
         ${restriction('<dates><date dateType="created">2023-02-01T00:00:00</date></dates>')}
       </record></aggregation></aggregations></erms>`);

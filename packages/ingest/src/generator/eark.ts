@@ -188,7 +188,9 @@ function restrictions(s: SecrecyTruth | undefined): XmlElement[] {
     el('restriction', attrs, [
       textEl('explanatoryText', text),
       textEl('regulation', s.provision),
-      el('dates', {}, [textEl('date', `${s.markedAt}T00:00:00`, { dateType: 'created' }), s.runsFrom ? textEl('date', `${s.runsFrom}T00:00:00`, { dateType: 'start' }) : undefined]),
+      el('dates', {}, [textEl('date', `${s.markedAt}T00:00:00`, { dateType: 'created' })]),
+      // restriction/dates holds one date (ERMS62, the marking's own); the period goes in duration (ERMS63-64).
+      s.runsFrom ? el('duration', {}, [el('dates', {}, [textEl('date', `${s.runsFrom}T00:00:00`, { dateType: 'start' })])]) : undefined,
     ]);
   return [
     one({ restrictionType: 'confidential' }, s.explanatoryText),
