@@ -20,7 +20,9 @@ import { register as registerExport } from './commands/export.ts';
 import { register as registerSearch } from './commands/search.ts';
 import { register as registerSecrecy } from './commands/secrecy.ts';
 import { register as registerDisclose } from './commands/disclose.ts';
+import type { ErrorSpec } from '@bevara/storage';
 import { makeContext, type Context } from './context.ts';
+import { CLI_ERRORS } from './errors.ts';
 import { jsonLine, processIo } from './output/io.ts';
 import { VERSION } from './version.ts';
 
@@ -64,14 +66,24 @@ export async function main(argv: string[]): Promise<Exit> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;
     }
-    // The error tables span every package: loaded only now, so a command that succeeds never pays for them.
-    const [{ BevaraError }, { exitCodeFor }] = await Promise.all([import('@bevara/storage'), import('./exit-codes.ts')]);
+    const { BevaraError } = await import('@bevara/storage');
     const error = e instanceof BevaraError ? e : new BevaraError('C-003', `unexpected error: ${(e as Error)?.message ?? String(e)}`);
     if (json) io.err(jsonLine({ code: error.code, message: error.message }));
     else io.err(`bevara: ${error.message} [${error.code}]`);
     if (error.code === 'C-003' && process.env.BEVARA_DEBUG) io.err(String((e as Error)?.stack));
-    return exitCodeFor(error.code);
+    return exitStatusOf(error.code);
   }
+}
+
+/**
+ * The exit status of a failure's code. The common failures (a usage error, no archive, a store problem) are
+ * in the command line's and storage's tables, at hand by then; the other packages' tables, which load the
+ * rest of Bevara, are imported only for their own codes.
+ */
+async function exitStatusOf(code: string): Promise<1 | 2> {
+  const { STORAGE_ERRORS } = await import('@bevara/storage');
+  const near: Record<string, ErrorSpec> = { ...CLI_ERRORS, ...STORAGE_ERRORS };
+  return near[code]?.exit ?? (await import('./exit-codes.ts')).exitCodeFor(code);
 }
 
 export type Register = (program: Command, run: (action: Action) => (...args: any[]) => Promise<void>) => void;
