@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessCatalog } from '../../packages/access/src/catalog/extension.ts';
+import { registerRequest } from '../../packages/access/src/disclosure/request.ts';
 import { recordView, releasedFile, searchPublic, caseView, type WithheldRecord } from '../../packages/access/src/search/public.ts';
 import { ermsCatalog } from '../../packages/ingest/src/erms-catalog/extension.ts';
 import { generatePackage } from '../../packages/ingest/src/generator/generate.ts';
@@ -122,6 +123,16 @@ describe('access catalog', () => {
       else expect(kase.case.diarienummer).toBe(c.diarienummer);
       expect(JSON.stringify(kase)).not.toContain('BVRREG');
     }
+  });
+
+  it('refuses a public request that names such a record by its object id exactly as an unknown one, and takes its public id', async () => {
+    const { r } = records().find((x) => x.r.secrecy?.coversRegistration)!;
+    const row = archive.catalog.db.prepare('SELECT id FROM access_records WHERE object_id = ?').get(r.objectId) as { id: string };
+    for (const ref of [r.objectId, 'SN 1999/0001-1']) {
+      await expect(registerRequest(archive, { records: [ref], channel: 'public', by: 'public' }, now)).rejects.toMatchObject({ code: 'A-001' });
+    }
+    await expect(registerRequest(archive, { records: [row.id], channel: 'public', by: 'public' }, now)).resolves.toMatchObject({ records: [{ id: row.id }] });
+    await expect(registerRequest(archive, { records: [r.objectId], channel: 'archivist', by: 'arkivarie' }, now)).resolves.toMatchObject({ records: [{ id: row.id }] });
   });
 
   it('releases a record when its marking lapses, computed when asked', () => {
