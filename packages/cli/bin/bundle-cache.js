@@ -67,7 +67,8 @@ export async function build(cache) {
         return { path: resolved.path, external: true };
       });
       // import.meta.url must keep naming the source file: modules find their data files (schemas, PRONOM
-      // signatures, package.json) relative to it, and in the bundle it would name the bundle.
+      // signatures, package.json) relative to it, and in the bundle it would name the bundle. Anything else
+      // of import.meta fails the build (and test/e2e/cli-bundle.test.ts with it) rather than run wrong.
       b.onLoad({ filter: /\.ts$/ }, async (args) => {
         const fd = fs.openSync(args.path, 'r');
         let source;
@@ -78,7 +79,10 @@ export async function build(cache) {
         } finally {
           fs.closeSync(fd);
         }
-        const contents = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+        const contents = source
+          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path))
+          .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)));
         if (/\bimport\.meta\b/.test(contents)) {
           return { errors: [{ text: 'import.meta other than import.meta.url cannot be bundled; extend bin/bundle-cache.js' }] };
         }

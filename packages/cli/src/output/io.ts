@@ -1,4 +1,8 @@
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+
+// cli-progress is required only when a bar is drawn (a terminal, no --json): most starts, scripts' and
+// tests', never draw one and need not load it.
+const require = createRequire(import.meta.url);
 
 /**
  * Where a command's results go. Commands never print: they return a summary and the verb's renderer
@@ -28,6 +32,7 @@ export function processIo(json: boolean): Io {
 }
 
 function terminalBar(label: string): ProgressBar {
+  const { SingleBar } = require('cli-progress') as typeof import('cli-progress');
   const bar = new SingleBar({
     format: `${label} [{bar}] {value}/{total} {what}`,
     stream: process.stderr,
