@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TEMP_PREFIX } from './inputs.ts';
+import { FileReReader } from './reread.ts';
+import type { PutResult } from './store.ts';
 
 /** Flushes a directory's entries (new, renamed or removed names in it) to disk. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -31,8 +33,16 @@ export async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void>
 export interface DurableWriteOptions {
   /** Sees every byte on the way to disk (a Sha256Meter), in the same pass. */
   through?: Transform;
-  /** Runs once the bytes are written, before the rename; a throw abandons the write. */
-  beforeRename?: () => void;
+  /**
+   * Runs once the bytes are written, before the rename; a throw abandons the write. `reread` is the
+   * file as read back, when `reread` was asked for and the file was large enough to be followed.
+   */
+  beforeRename?: (reread: PutResult | undefined) => void;
+  /**
+   * Read a large file back while writing it, on a worker thread (reread.ts); files smaller than
+   * REREAD_FROM are not followed (a worker's start costs more than reading them back afterwards).
+   */
+  reread?: boolean;
   /**
    * false: skip the file and folder fsyncs; the caller makes the write durable later in one
    * batch (LocalBlobStore.flush). The rename still makes the write atomic for readers.
@@ -53,20 +63,25 @@ export async function writeFileDurably(
   const dir = path.dirname(file);
   const temp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
   const handle = await open(temp, 'wx');
+  let rereader: FileReReader | undefined;
   try {
     // The disk's own error (ENOSPC, EIO) is the one to report: when the sink throws, Node 20's pipeline
     // may reject with the AbortError of the source it tears down instead.
     let diskError: unknown;
     const writeback = new EarlyWriteback(handle);
+    let written = 0;
     const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
       for await (const chunk of chunks) {
         try {
           await writeAll(handle, chunk);
-          writeback.wrote(chunk.length);
         } catch (e) {
           diskError = e;
           throw e;
         }
+        written += chunk.length;
+        writeback.wrote(chunk.length);
+        if (options.reread && !rereader && written >= REREAD_FROM) rereader = new FileReReader(temp);
+        rereader?.advance(written);
       }
     };
     try {
@@ -77,17 +92,22 @@ export async function writeFileDurably(
       throw diskError ?? e;
     }
     await writeback.done();
-    if (options.sync !== false) await handle.sync();
+    const [reread] = await Promise.all([rereader?.finish(written), options.sync !== false ? handle.sync() : undefined]);
+    rereader = undefined;
     await handle.close();
-    options.beforeRename?.();
+    options.beforeRename?.(reread);
     await rename(temp, file);
   } catch (e) {
+    await rereader?.cancel();
     await handle.close().catch(() => {});
     await rm(temp, { force: true });
     throw e;
   }
   if (options.sync !== false) await fsyncDir(dir);
 }
+
+/** Files from this size on are read back while they are written (DurableWriteOptions.reread). */
+const REREAD_FROM = 64 * 1024 * 1024;
 
 /** Bytes written between two early write-backs of one file. */
 const WRITEBACK_EVERY = 32 * 1024 * 1024;

@@ -68,9 +68,14 @@ export class LocalBlobStore implements BlobStore {
       await writeFileDurably(file, toReadable(source), {
         through: meter,
         sync: !deferred,
-        beforeRename: () => {
+        reread: options.readBack === true,
+        beforeRename: (reread) => {
           result = meter.result();
           checkExpected(key, result, options.expected);
+          if (reread) {
+            checkReread(this.name, key, result, reread);
+            result = { ...result, reread: true };
+          }
         },
       });
       if (deferred) {
@@ -363,6 +368,17 @@ function smallFileDigest(file: string): PutResult | 'large' | 'missing' {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Throws S-002 unless the file as read back has the size and digest of what was written. */
+function checkReread(store: string, key: string, written: PutResult, reread: PutResult): void {
+  if (reread.size === written.size && reread.sha256 === written.sha256) return;
+  throw new StorageError('S-002', `read-back of ${key} on store ${store}: expected sha256 ${written.sha256} (${written.size} bytes), found ${reread.sha256} (${reread.size} bytes)`, {
+    store,
+    key,
+    expected: written.sha256,
+    actual: reread.sha256,
+  });
 }
 
 function isMissing(e: unknown): boolean {

@@ -75,11 +75,18 @@ export interface PutOptions {
    * written together (the content of an OCFL version), whose durability one batch buys far cheaper.
    */
   durability?: 'immediate' | 'deferred';
+  /**
+   * The caller will read the object back. A store that can do so while writing (local disk, for large
+   * files) does, fails the put with S-002 when the bytes read back differ, and says so with `reread`.
+   */
+  readBack?: boolean;
 }
 
 export interface PutResult {
   size: number;
   sha256: string;
+  /** The store read the object back from its medium after writing and found exactly these bytes. */
+  reread?: true;
 }
 
 export interface BlobStat {

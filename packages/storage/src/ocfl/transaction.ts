@@ -104,13 +104,14 @@ export class ObjectTransaction {
       return entry;
     }
     const contentPath = `${versionName(this.version)}/content/${logicalPath}`;
-    const written = await this.store.put(`${this.objectRoot}/${contentPath}`, source, { durability: 'deferred', ...(expected ? { expected } : {}) });
+    const written = await this.store.put(`${this.objectRoot}/${contentPath}`, source, { durability: 'deferred', readBack: true, ...(expected ? { expected } : {}) });
     const entry = { digest: written.sha256, size: written.size };
     if (this.manifest.has(written.sha256)) {
       await this.store.delete(`${this.objectRoot}/${contentPath}`);
     } else {
       this.manifest.set(written.sha256, [contentPath]);
       this.newContent.set(written.sha256, contentPath);
+      // a store that read the file back while writing it (written.reread) needs no second pass
       await this.readBehind.start(`${this.objectRoot}/${contentPath}`, written);
     }
     this.state.set(logicalPath, entry);

@@ -18,6 +18,10 @@ export class ReadBehind {
 
   /** Starts re-reading `key`, which must now hold exactly `expected`; throws a failure met so far. */
   async start(key: string, expected: PutResult): Promise<void> {
+    if (expected.reread) {
+      this.#done.add(key);
+      return;
+    }
     while (this.#running.size >= IN_FLIGHT) await Promise.race(this.#running);
     if (this.#failure) throw this.#failure.error;
     // a task never rejects: its failure is kept for all(), so nothing is left unhandled meanwhile

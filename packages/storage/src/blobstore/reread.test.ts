@@ -1,0 +1,65 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalBlobStore } from './local.ts';
+import { FileReReader } from './reread.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-reread-'));
+  dirs.push(d);
+  return d;
+}
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('FileReReader', () => {
+  it('follows a file as it is written and gives back its size and digest', async () => {
+    const file = path.join(tempDir(), 'f');
+    const fd = fs.openSync(file, 'w');
+    const reader = new FileReReader(file);
+    const parts = Array.from({ length: 5 }, () => randomBytes(700_000));
+    let written = 0;
+    for (const part of parts) {
+      fs.writeSync(fd, part);
+      written += part.length;
+      reader.advance(written);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    fs.closeSync(fd);
+    expect(await reader.finish(written)).toEqual({ size: written, sha256: sha(Buffer.concat(parts)) });
+  });
+
+  it('a byte changed on disk after it was written, or bytes beyond what was written, show in the result', async () => {
+    const file = path.join(tempDir(), 'f');
+    const bytes = randomBytes(3_000_000);
+    fs.writeFileSync(file, bytes);
+    const reader = new FileReReader(file);
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.from([bytes[10]! ^ 1]), 0, 1, 10);
+    fs.closeSync(fd);
+    const back = await reader.finish(bytes.length);
+    expect(back.size).toBe(bytes.length);
+    expect(back.sha256).not.toBe(sha(bytes));
+
+    fs.appendFileSync(file, 'tail');
+    const longer = await new FileReReader(file).finish(bytes.length);
+    expect(longer.size).toBe(bytes.length + 4);
+  });
+});
+
+describe('LocalBlobStore.put with readBack', () => {
+  it('reads a large file back while writing it and says so; a small one is left to the caller', async () => {
+    const root = tempDir();
+    const store = new LocalBlobStore({ name: 'local', root });
+    const big = Buffer.alloc(65 * 1024 * 1024, 'x');
+    const result = await store.put('o/big', big, { readBack: true });
+    expect(result).toEqual({ size: big.length, sha256: sha(big), reread: true });
+    expect(await store.put('o/small', Buffer.from('small'), { readBack: true })).toEqual({ size: 5, sha256: sha(Buffer.from('small')) });
+    expect(await store.digest('o/big')).toEqual({ size: big.length, sha256: sha(big) });
+  });
+});
