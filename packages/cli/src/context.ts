@@ -27,8 +27,9 @@ export async function makeContext(io: Io, archiveOption: string | undefined): Pr
     archiveDir,
     // Every command opens the archive with the ERMS tables, so any rebuild restores them too.
     openArchive: async () => {
+      const dir = archiveDir(); // before the imports: without an archive, C-002 needs neither package
       const [{ ermsCatalog }, { accessCatalog }] = await Promise.all([import('@bevara/ingest'), import('@bevara/access')]);
-      return Archive.open(archiveDir(), { catalogExtensions: [ermsCatalog, accessCatalog()] });
+      return Archive.open(dir, { catalogExtensions: [ermsCatalog, accessCatalog()] });
     },
   };
 }
