@@ -29,6 +29,8 @@ const execFileAsync = promisify(execFile);
 const SYNCFS_THRESHOLD = 16;
 const CHECKED_FOLDERS_MAX = 10_000;
 const DIGEST_CHUNK = 1024 * 1024;
+/** Largest chunk a get() stream reads at once (bounded memory per open stream). */
+const READ_CHUNK = 1024 * 1024;
 
 export interface LocalBlobStoreConfig {
   /** Short name from the archive config. */
@@ -139,10 +141,12 @@ export class LocalBlobStore implements BlobStore {
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw notFound(key);
-      if (!range) return handle.createReadStream();
+      // chunks of up to READ_CHUNK: a 64 KiB default costs a thread-pool round trip per 64 KiB
+      const highWaterMark = Math.max(1, Math.min(READ_CHUNK, info.size));
+      if (!range) return handle.createReadStream({ highWaterMark });
       if (range.start >= info.size) throw rangeNotSatisfiable(key, range, info.size);
       // like HTTP, an end past the object means "to the end"
-      return handle.createReadStream({ start: range.start, end: Math.min(range.end, info.size - 1) });
+      return handle.createReadStream({ highWaterMark, start: range.start, end: Math.min(range.end, info.size - 1) });
     } catch (e) {
       await handle.close();
       throw this.#failure(e, key);

@@ -107,24 +107,28 @@ export async function inspectObject(
       findings.push({ code: 'BV-OBJ-2', message: `${inv.id} belongs at ${objectRootFor(inv.id)}, found at ${objectRoot}` });
     }
 
-    for (const version of Object.keys(inv.versions)) {
-      const vBytes = await read(`${version}/inventory.json`);
-      if (!vBytes) {
-        findings.push({ code: 'BV-INV-4', message: `${version}/inventory.json is missing`, path: `${version}/inventory.json`, version });
-        continue;
+    // The three parts below are independent: they run together, so the content's hashing (on the hash
+    // workers) overlaps the inventories, signatures and listing done here. Findings are sorted at the end.
+    const versionChecks = async (): Promise<void> => {
+      for (const version of Object.keys(inv.versions)) {
+        const vBytes = await read(`${version}/inventory.json`);
+        if (!vBytes) {
+          findings.push({ code: 'BV-INV-4', message: `${version}/inventory.json is missing`, path: `${version}/inventory.json`, version });
+          continue;
+        }
+        checkSidecar(findings, inv, vBytes, await read(`${version}/inventory.json.${inv.digestAlgorithm}`), `${version}/inventory.json`);
+        if (version === inv.head && !vBytes.equals(rootBytes)) {
+          findings.push({ code: 'BV-INV-4', message: `${version}/inventory.json differs from the root inventory`, path: `${version}/inventory.json`, version });
+        }
+        const sig = await read(`${SIGNATURE_DIR}/${version}.p7s`);
+        if (!sig) {
+          findings.push({ code: 'BV-SIG-1', message: `${version} has no signature`, path: `${SIGNATURE_DIR}/${version}.p7s`, version });
+        } else {
+          const check = verifyDetached(sig, vBytes, trusted);
+          if (!check.ok) findings.push({ code: 'BV-SIG-2', message: `${version}: ${check.reason}`, path: `${SIGNATURE_DIR}/${version}.p7s`, version });
+        }
       }
-      checkSidecar(findings, inv, vBytes, await read(`${version}/inventory.json.${inv.digestAlgorithm}`), `${version}/inventory.json`);
-      if (version === inv.head && !vBytes.equals(rootBytes)) {
-        findings.push({ code: 'BV-INV-4', message: `${version}/inventory.json differs from the root inventory`, path: `${version}/inventory.json`, version });
-      }
-      const sig = await read(`${SIGNATURE_DIR}/${version}.p7s`);
-      if (!sig) {
-        findings.push({ code: 'BV-SIG-1', message: `${version} has no signature`, path: `${SIGNATURE_DIR}/${version}.p7s`, version });
-      } else {
-        const check = verifyDetached(sig, vBytes, trusted);
-        if (!check.ok) findings.push({ code: 'BV-SIG-2', message: `${version}: ${check.reason}`, path: `${SIGNATURE_DIR}/${version}.p7s`, version });
-      }
-    }
+    };
 
     const expected = new Map<string, string>();
     for (const [digest, paths] of Object.entries(inv.manifest)) for (const p of paths) expected.set(p, digest);
@@ -141,42 +145,50 @@ export async function inspectObject(
         findings.push({ code: 'BV-CNT-2', message: `${contentPath}: expected ${inv.digestAlgorithm} ${digest}, found ${actual.sha256}`, path: contentPath });
       }
     };
-    const queue = [...expected];
-    if (inv.digestAlgorithm === 'sha256' && store.digestAll) {
-      // batches to the store's bulk digest (local: hash workers); a few in flight keep every worker busy
-      const digestAll = store.digestAll.bind(store);
-      const batches: [string, string][][] = [];
-      for (let i = 0; i < queue.length; i += BATCH) batches.push(queue.slice(i, i + BATCH));
-      const worker = async (): Promise<void> => {
-        for (let batch = batches.shift(); batch; batch = batches.shift()) {
-          const results = await digestAll(batch.map(([contentPath]) => `${objectRoot}/${contentPath}`));
-          batch.forEach(([contentPath, digest], i) => check(contentPath, digest, results[i]!));
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    } else {
-      const worker = async (): Promise<void> => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
-          const [contentPath, digest] = next;
-          let actual: { sha256: string; size: number } | null;
-          try {
-            actual = await contentDigest(store, `${objectRoot}/${contentPath}`, inv.digestAlgorithm);
-          } catch (e) {
-            if (!isBevaraError(e, 'S-001')) throw e;
-            actual = null;
+    const contentChecks = async (): Promise<void> => {
+      const queue = [...expected];
+      if (inv.digestAlgorithm === 'sha256' && store.digestAll) {
+        // batches to the store's bulk digest (local: hash workers); a few in flight keep every worker busy
+        const digestAll = store.digestAll.bind(store);
+        const batches: [string, string][][] = [];
+        for (let i = 0; i < queue.length; i += BATCH) batches.push(queue.slice(i, i + BATCH));
+        const worker = async (): Promise<void> => {
+          for (let batch = batches.shift(); batch; batch = batches.shift()) {
+            const results = await digestAll(batch.map(([contentPath]) => `${objectRoot}/${contentPath}`));
+            batch.forEach(([contentPath, digest], i) => check(contentPath, digest, results[i]!));
           }
-          check(contentPath, digest, actual);
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    }
-
-    for (const version of Object.keys(inv.versions)) {
-      for await (const key of store.list(`${objectRoot}/${version}/content/`)) {
-        const contentPath = key.slice(objectRoot.length + 1);
-        if (!expected.has(contentPath)) findings.push({ code: 'BV-CNT-3', message: `${contentPath} is not in the manifest`, path: contentPath, version });
+        };
+        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      } else {
+        const worker = async (): Promise<void> => {
+          for (let next = queue.shift(); next; next = queue.shift()) {
+            const [contentPath, digest] = next;
+            let actual: { sha256: string; size: number } | null;
+            try {
+              actual = await contentDigest(store, `${objectRoot}/${contentPath}`, inv.digestAlgorithm);
+            } catch (e) {
+              if (!isBevaraError(e, 'S-001')) throw e;
+              actual = null;
+            }
+            check(contentPath, digest, actual);
+          }
+        };
+        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
       }
-    }
+    };
+
+    const unlistedChecks = async (): Promise<void> => {
+      for (const version of Object.keys(inv.versions)) {
+        for await (const key of store.list(`${objectRoot}/${version}/content/`)) {
+          const contentPath = key.slice(objectRoot.length + 1);
+          if (!expected.has(contentPath)) findings.push({ code: 'BV-CNT-3', message: `${contentPath} is not in the manifest`, path: contentPath, version });
+        }
+      }
+    };
+
+    // all settle before a failure is reported, so nothing adds findings after the result is made
+    const failed = (await Promise.allSettled([versionChecks(), contentChecks(), unlistedChecks()])).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     findings.sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.code.localeCompare(b.code));
     return result(inv, files, bytes);
   } catch (e) {
