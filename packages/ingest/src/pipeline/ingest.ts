@@ -112,7 +112,14 @@ export async function ingestThrough(
     if (!stage.valid || updateRefused) {
       // Nothing of this package will be stored: the pass only validates (and digests a folder).
       const digests: FileFacts[] = [];
-      const report = await reportOrRefusal(pkg, () => stage.filePass({ everyFile: true, onRead: (_p, _r, f) => void digests.push(f) }));
+      const progress = progressOf(pkg, options);
+      const report = await reportOrRefusal(pkg, () => stage.filePass({
+        everyFile: true,
+        onRead: (p, _r, f) => {
+          digests.push(f);
+          progress(p);
+        },
+      }));
       state.packageSha256 ??= manifestSha256(digests);
       const again = knownSha === undefined ? ledger.findDecided(state.packageId, state.packageSha256, options.agreement.id) : undefined;
       if (again !== undefined) return repeated(ledger, again, pkg.rootName);
@@ -143,8 +150,14 @@ function validateOptions(archive: Archive, options: IngestOptions): ValidateOpti
     // The format policy is the validator's rule BEVARA-007; a strict agreement makes a violation a failure.
     agreement: { ...(agreement.profile ? { profile: agreement.profile } : {}), ...(agreement.csipVersion ? { csipVersion: agreement.csipVersion } : {}), strictFormats: agreement.strictFormats },
     staging: archive.paths.staging,
-    ...(options.progress ? { progress: (d: number, t: number) => options.progress!(d, t, 'validating') } : {}),
   };
+}
+
+/** The file pass's progress: every file of the package, named as it is done. */
+function progressOf(pkg: PackageView, options: IngestOptions): (path: string) => void {
+  const total = pkg.entries.filter((e) => e.type === 'file').length;
+  let done = 0;
+  return (path) => options.progress?.(++done, total, path);
 }
 
 /** A container failure during the pass (a corrupt entry, say) judges the package, as it does in validation. */
@@ -198,15 +211,14 @@ async function archiveInPass(
     await storing.catch(() => undefined);
   };
 
-  let done = 0;
-  const total = pkg.entries.filter((e) => e.type === 'file').length;
+  const progress = progressOf(pkg, options);
   try {
     report = await reportOrRefusal(pkg, () => stage.filePass({
       everyFile: true,
       sink: (p) => feed.add(p, () => formatOf(observed.get(p)?.identification)),
       onRead: async (p: string, read: FileRead, f: FileFacts) => {
         observed.set(p, { path: p, sha256: f.sha256, size: f.size, identification: await identificationOf(pkg, p, read, f) });
-        options.progress?.(++done, total, p);
+        progress(p);
       },
     }));
   } catch (e) {

@@ -31,7 +31,7 @@ export interface IngestOptions {
   packageSha256?: string;
   /** The submission's id when the caller created it already (HTTP answers with it before ingest ends). */
   submissionId?: string;
-  /** Called as files are validated and then stored. */
+  /** Called as each file of the package has passed (validated, and stored when the package is archived). */
   progress?: (done: number, total: number | undefined, what?: string) => void;
   onStatus?: (status: SubmissionStatus) => void;
 }
