@@ -103,6 +103,20 @@ describe('one streaming pass from package to AIP', () => {
     expect(stagingLeft()).toEqual([]);
   });
 
+  it('storage refusing the version stops the pass: the ingest fails with storage\'s code and leaves nothing', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'one-pass-refused', organisation: 'Exempelby kommun', cases: 1, bigFile: { bytes: 4 * 1024 * 1024 } });
+    const first = await ingestThrough(archive, await writeFolder(spec, await mkdtemp(path.join(work, 'refused-'))), { agreement, submitter: 's' }, (pkg) => pkg);
+    expect(first.outcome).toBe('archived');
+    // The catalog forgets the AIP (as after a lost catalog file): ingest takes the package for a new AIP, storage knows better.
+    archive.catalog.remove(first.aip!);
+    const before = storeFiles();
+    const other = generatePackage({ profile: 'fgs12', seed: 'one-pass-refused-2', organisation: 'Exempelby kommun', cases: 1, objid: spec.truth.objid, bigFile: { bytes: 4 * 1024 * 1024 } });
+    const dir = await writeFolder(other, await mkdtemp(path.join(work, 'refused-')));
+    await expect(ingestThrough(archive, dir, { agreement, submitter: 's' }, (pkg) => pkg)).rejects.toMatchObject({ code: 'S-015' });
+    expect(storeFiles()).toEqual(before);
+    expect(stagingLeft()).toEqual([]);
+  });
+
   it('a slow sink slows the read: the bytes between reader and sink stay bounded', async () => {
     const spec = generatePackage({ profile: 'fgs12', seed: 'one-pass-slow', organisation: 'Exempelby kommun', cases: 1, bigFile: { bytes: 8 * 1024 * 1024 } });
     const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'slow-')));
