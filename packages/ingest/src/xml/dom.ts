@@ -1,6 +1,6 @@
 /**
  * DOM parse with libxmljs2, only of bytes that passed readXmlSafely. Network access, entity substitution and
- * DTD loading are switched off as a second line of defence.
+ * DTD loading are switched off as a second line of defence. This parse is also what judges well-formedness.
  */
 import libxml, { type Document, type Element } from 'libxmljs2';
 import { IngestError } from '../errors.ts';
@@ -17,7 +17,10 @@ export function parseSafeBytes(bytes: Buffer, name: string, baseUrl?: string): D
       ...(baseUrl === undefined ? {} : { baseUrl }),
     });
   } catch (cause) {
-    throw new IngestError('I-011', 'XML is not well-formed', { file: name }, { cause });
+    // libxml2's first fatal error, with its line: the safe pre-parse leaves well-formedness to this parse.
+    const { message, line } = cause as { message?: unknown; line?: unknown };
+    const why = typeof message === 'string' && message.trim() !== '' ? `: ${message.trim()}` : '';
+    throw new IngestError('I-011', `XML is not well-formed${why}`, { file: name, ...(typeof line === 'number' && line > 0 ? { line } : {}) }, { cause });
   }
 }
 
