@@ -1,13 +1,16 @@
 /**
- * Small zip entries, read without a stream per entry. yauzl reads an entry with two reads of the archive and a
- * zlib stream, each a round trip through the thread pool; for a package of 10,000 small files those round trips
- * were most of the time spent reading it. Here the archive is read in blocks that usually hold many neighbouring
- * entries, and a small entry is inflated in one synchronous call bounded by its declared size. Large, encrypted
- * or otherwise unusual entries are left to yauzl.
+ * A zip archive read in blocks. yauzl reads each central directory record, and each entry, with separate reads of
+ * the archive (plus a zlib stream per entry), every one a round trip through the thread pool; for a package of
+ * 10,000 small files those round trips were most of the time spent reading it. Here the archive is read in blocks
+ * that usually hold many neighbouring records or entries: yauzl reads the central directory through them
+ * (BlockReader), and a small entry is read from them whole and inflated in one synchronous call bounded by its
+ * declared size. Large, encrypted or otherwise unusual entries are streamed by yauzl.
  */
+import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
-import type { Entry } from 'yauzl';
+import yauzl, { type Entry } from 'yauzl';
 
 /** Entries up to this size, compressed and uncompressed, are read whole into memory. */
 export const SMALL_ENTRY_BYTES = 1024 * 1024;
@@ -56,6 +59,30 @@ export class ArchiveBlocks {
     this.block = block;
     this.blockStart = offset;
     return block.subarray(0, length);
+  }
+}
+
+/** yauzl's reader over the blocks; a large entry's data is streamed from the file by a stream of its own. */
+export class BlockReader extends yauzl.RandomAccessReader {
+  constructor(
+    private readonly blocks: ArchiveBlocks,
+    private readonly file: string,
+  ) {
+    super();
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    this.blocks.bytes(position, length).then(
+      (bytes) => {
+        bytes.copy(buffer, offset);
+        callback(null);
+      },
+      (err: Error) => callback(err),
+    );
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    return createReadStream(this.file, { start, end: end - 1 });
   }
 }
 

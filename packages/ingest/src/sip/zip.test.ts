@@ -1,5 +1,5 @@
 /**
- * Reading zip entries: small ones whole from blocks of the archive (zip-small.ts), large ones streamed by yauzl.
+ * Reading zip entries: small ones whole from blocks of the archive (zip-blocks.ts), large ones streamed by yauzl.
  * Real archives on disk, read in an order that jumps between blocks; damaged entries must end in I-003.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,7 +12,7 @@ import { isBevaraError } from '@bevara/storage';
 import { rawZip, type RawZipEntry } from '../generator/rawzip.ts';
 import { openPackage } from './open.ts';
 import type { PackageView } from './types.ts';
-import { SMALL_ENTRY_BYTES } from './zip-small.ts';
+import { SMALL_ENTRY_BYTES } from './zip-blocks.ts';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 /**
  * Opens a zip package with yauzl: the central directory is read once, every name is judged before any entry
- * is decompressed, and entries are then streamed on demand (random access, no extraction); small entries are read
- * whole through zip-small.ts, large ones streamed by yauzl.
+ * is decompressed, and entries are then streamed on demand (random access, no extraction). The archive is read in
+ * blocks (zip-blocks.ts): the directory, and small entries whole; large entries are streamed by yauzl.
  */
-import { open as openFile, type FileHandle } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
@@ -12,26 +12,28 @@ import { buildEntryTable, type RawEntry } from './index-builder.ts';
 import { decodeEntryName, safeEntryPath } from './names.ts';
 import { withCode } from './stream-errors.ts';
 import type { PackageView, ReadLimits } from './types.ts';
-import { ArchiveBlocks, isSmallEntry, readSmallEntry } from './zip-small.ts';
+import { ArchiveBlocks, BlockReader, isSmallEntry, readSmallEntry } from './zip-blocks.ts';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
 export async function openZip(file: string, limits: ReadLimits): Promise<PackageView> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-    yauzl.open(
-      file,
-      { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true },
-      (err, z) => (err || !z ? reject(corrupt(file, err)) : resolve(z)),
-    );
-  });
-  let handle: FileHandle | undefined;
+  const fh = await openFile(file, 'r');
+  let zip: yauzl.ZipFile | undefined;
   try {
+    const size = (await fh.stat()).size;
+    const blocks = new ArchiveBlocks(fh, size);
+    const z = (zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+      yauzl.fromRandomAccessReader(
+        new BlockReader(blocks, file),
+        size,
+        { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true },
+        (err, opened) => (err || !opened ? reject(corrupt(file, err)) : resolve(opened)),
+      );
+    }));
     const byPath = new Map<string, yauzl.Entry>();
-    const raw = await readCentralDirectory(zip, limits, byPath);
+    const raw = await readCentralDirectory(z, limits, byPath);
     const table = buildEntryTable(raw, basename(file, extname(file)), limits, true);
-    const fh = (handle = await openFile(file, 'r'));
-    const blocks = new ArchiveBlocks(fh, (await fh.stat()).size);
     return {
       kind: 'zip',
       rootName: table.rootName,
@@ -48,19 +50,19 @@ export async function openZip(file: string, limits: ReadLimits): Promise<Package
           return readSmallEntry(blocks, e).then(bufferStream, (err: unknown) => Promise.reject(corrupt(file, err)));
         }
         return new Promise((resolve, reject) => {
-          zip.openReadStream(e, (err, stream) =>
+          z.openReadStream(e, (err, stream) =>
             err || !stream ? reject(corrupt(file, err)) : resolve(withCode(stream, 'I-003', path)),
           );
         });
       },
       async close() {
-        zip.close();
+        z.close();
         await fh.close();
       },
     };
   } catch (err) {
-    zip.close();
-    await handle?.close();
+    zip?.close();
+    await fh.close();
     throw err;
   }
 }
