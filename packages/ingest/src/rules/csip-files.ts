@@ -210,8 +210,14 @@ export const FILE_RULES: R[] = [
     id: 'CSIP76',
     text: 'every file has exactly one FLocat',
     check(ctx, r) {
+      // One query for the document's FLocats, counted by parent, rather than one query per file.
+      const counts = new Map<Element, number>();
+      for (const l of all(ctx.mets.root, 'mets:fileSec//mets:file/mets:FLocat')) {
+        const f = l.parent() as Element;
+        counts.set(f, (counts.get(f) ?? 0) + 1);
+      }
       eachFile(ctx, r, (f) => {
-        const n = all(f, 'mets:FLocat').length;
+        const n = counts.get(f) ?? 0;
         if (n !== 1) r.violation(`file has ${n} FLocat elements; exactly one is required`, where(f));
       });
     },

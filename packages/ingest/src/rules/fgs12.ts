@@ -3,6 +3,7 @@
  * IDs of its own, so Bevara mints FGS12-NNN IDs, each citing the CSPackageMETS.xsd / CSPackageExtensionMETS.xsd
  * rule or the layout practice it enforces (docs/rules.md). Schema validity as a whole is BEVARA-002.
  */
+import type { Element } from 'libxmljs2';
 import type { Level, Result } from '../report/types.ts';
 import type { PackageView } from '../sip/types.ts';
 import type { StructureContext } from './csip-structure.ts';
@@ -122,8 +123,14 @@ export const FGS12_RULES: R[] = [
   rule('FGS12-012', 'MUST', 'every file is located by an FLocat/@xlink:href inside the package (file:///Content/…, file: or relative)', ({ mets }, r) => {
     const fs = all(mets.root, 'mets:fileSec//mets:file');
     if (fs.length === 0) return r.skip('no files');
+    // Each file's first FLocat, from one query for the document rather than one per file.
+    const flocats = new Map<Element, Element>();
+    for (const l of all(mets.root, 'mets:fileSec//mets:file/mets:FLocat')) {
+      const f = l.parent() as Element;
+      if (!flocats.has(f)) flocats.set(f, l);
+    }
     for (const f of fs) {
-      const l = first(f, 'mets:FLocat');
+      const l = flocats.get(f);
       const h = l === undefined ? undefined : attr(l, 'href', 'xlink');
       if (h === undefined) { r.violation('file has no FLocat/@xlink:href', where(f)); continue; }
       if (resolveHref(h, mets.dir).kind !== 'package') r.violation(`FLocat/@xlink:href "${h}" does not address a file of the package`, where(l!));

@@ -34,12 +34,33 @@ export interface MetsContext {
   mets: MetsDocument;
 }
 
+/**
+ * Query results per node and XPath: a dozen rules ask for the same 10,000 <file> elements of a METS, and each
+ * libxml2 query walks the document again and wraps every node it returns. A document is never changed once parsed
+ * (see attrsOf), so a result stays right for the life of its node; each caller gets its own copy of the list.
+ */
+const queries = new WeakMap<Element | Document, Map<string, Element[]>>();
+
+function query(node: Element | Document, xpath: string): Element[] {
+  let byXpath = queries.get(node);
+  if (byXpath === undefined) {
+    byXpath = new Map();
+    queries.set(node, byXpath);
+  }
+  let found = byXpath.get(xpath);
+  if (found === undefined) {
+    found = node.find<Element>(xpath, NS);
+    byXpath.set(xpath, found);
+  }
+  return found;
+}
+
 export function all(node: Element | Document, xpath: string): Element[] {
-  return node.find<Element>(xpath, NS);
+  return query(node, xpath).slice();
 }
 
 export function first(node: Element | Document, xpath: string): Element | undefined {
-  return node.find<Element>(xpath, NS)[0];
+  return query(node, xpath)[0];
 }
 
 /**
