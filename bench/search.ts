@@ -160,6 +160,9 @@ try {
   await build(db);
   const app = createApp({ submissions: new SubmissionService(archive), log: () => undefined, access: { archive, now: () => NOW } });
   const server = http.createServer(app.callback());
+  // The direct runs between two requests can outlast Node's 5 s keep-alive; a socket closed meanwhile would
+  // reset the next request.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
