@@ -32,6 +32,12 @@ export interface StoredFile {
  */
 const PIECE_BYTES = 1024 * 1024;
 
+/**
+ * Files handed over that storage has not taken yet. A small file fits in its pipe whole and never makes the read
+ * wait, so this is what keeps a fast read from queueing the package in memory ahead of a slow store.
+ */
+const WAITING_FILES = 4;
+
 /** Where the failing file of an aborted feed claims to go; storage fails its read before anything is written. */
 const ABORTED_PATH = 'metadata/submission/not-archived';
 
@@ -40,9 +46,15 @@ export class AipFeed {
   private readonly pipes = new Set<Gather>();
   private end: { closing: AipFile[] } | { error: Error } | undefined;
   private wake: (() => void) | undefined;
+  private taken: (() => void) | undefined;
 
-  /** A pipe for one package file's bytes; `format` is read by storage after the put, when the pass has judged it. */
-  add(path: string, format: () => AipFile['format']): Gather {
+  /**
+   * A pipe for one package file's bytes, once storage has taken enough of the files before it; `format` is read
+   * by storage after the put, when the pass has judged the file.
+   */
+  async add(path: string, format: () => AipFile['format']): Promise<Gather> {
+    while (this.queue.length >= WAITING_FILES && this.end === undefined) await new Promise<void>((resolve) => (this.taken = resolve));
+    if (this.end !== undefined && 'error' in this.end) throw this.end.error;
     const pipe = new Gather();
     // Its reader, storage, reports a pipe's failure; a pipe aborted before storage took it has no reader.
     pipe.on('error', () => undefined);
@@ -72,12 +84,15 @@ export class AipFeed {
     for (const pipe of this.pipes) pipe.destroy(error);
     this.queue.length = 0;
     this.wake?.();
+    this.taken?.();
   }
 
   async *files(): AsyncGenerator<AipFile> {
     for (;;) {
       const next = this.queue.shift();
       if (next !== undefined) {
+        this.taken?.();
+        this.taken = undefined;
         yield next;
         continue;
       }

@@ -10,6 +10,7 @@ import { writeFolder } from '../generator/writers.ts';
 import { openPackage } from '../sip/open.ts';
 import type { PackageView } from '../sip/types.ts';
 import { validateMets } from '../validate.ts';
+import { AipFeed } from './aip-files.ts';
 import { ingestThrough } from './ingest.ts';
 import type { Agreement } from './types.ts';
 
@@ -115,6 +116,21 @@ describe('one streaming pass from package to AIP', () => {
     await expect(ingestThrough(archive, dir, { agreement, submitter: 's' }, (pkg) => pkg)).rejects.toMatchObject({ code: 'S-015' });
     expect(storeFiles()).toEqual(before);
     expect(stagingLeft()).toEqual([]);
+  });
+
+  it('hands storage only a few files more than it has taken (small files never fill a pipe)', async () => {
+    const feed = new AipFeed();
+    const files = feed.files();
+    for (let i = 0; i < 4; i++) (await feed.add(`f${i}`, () => undefined)).end(Buffer.from('small'));
+    let fifth = false;
+    const handed = feed.add('f4', () => undefined).then(() => (fifth = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fifth).toBe(false);
+    expect((await files.next()).value).toMatchObject({ path: 'submission/f0' });
+    await handed;
+    expect(fifth).toBe(true);
+    feed.abort(new Error('end of test'));
+    await expect(feed.add('f5', () => undefined)).rejects.toThrow('end of test');
   });
 
   it('a slow sink slows the read: the bytes between reader and sink stay bounded', async () => {

@@ -62,8 +62,11 @@ export interface FixityOptions {
 export interface FilePassHooks {
   /** Read the files no METS reference points at too (the METS documents among them), after the referenced ones. */
   everyFile?: boolean;
-  /** Receives a file's bytes as they are read; ended after onRead, destroyed when the read or the checks fail. */
-  sink?: (path: string) => Writable | undefined;
+  /**
+   * Receives a file's bytes as they are read; ended after onRead, destroyed when the read or the checks fail.
+   * The read of the file waits until it is given (a consumer that falls behind holds the pass back).
+   */
+  sink?: (path: string) => Writable | Promise<Writable> | undefined;
   /** Called once per file read, after the checks on it and before its sink ends. */
   onRead?: (path: string, read: FileRead, facts: FileFacts) => Promise<void> | void;
 }
@@ -171,7 +174,7 @@ export async function passFile(
   pkg: PackageView, path: string, request: Omit<ReadRequest, 'sink'>, hooks: FilePassHooks | undefined,
   check: (read: FileRead, facts: FileFacts) => Promise<void>,
 ): Promise<FileFacts> {
-  const sink = hooks?.sink?.(path);
+  const sink = await hooks?.sink?.(path);
   const read = await readPackageFile(pkg, path, { ...request, ...(sink ? { sink } : {}) });
   const facts: FileFacts = { path, size: read.size, sha256: read.digests.get('sha256')! };
   try {
