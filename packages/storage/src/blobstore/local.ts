@@ -211,6 +211,23 @@ export class LocalBlobStore implements BlobStore {
     yield* this.#walk(path.join(this.root, folderKey), folderKey, namePrefix);
   }
 
+  async children(prefix: string): Promise<string[]> {
+    assertValidPrefix(prefix);
+    if (prefix !== '' && !prefix.endsWith('/')) throw new StorageError('S-017', `children() takes a folder prefix ending in "/": ${JSON.stringify(prefix)}`, { key: prefix });
+    await this.#ready();
+    let entries;
+    try {
+      entries = await readdir(path.join(this.root, prefix), { withFileTypes: true });
+    } catch (e) {
+      if (isMissing(e)) return [];
+      throw this.#failure(e, prefix);
+    }
+    return entries
+      .filter((entry) => !entry.name.startsWith(TEMP_PREFIX) && (entry.isFile() || entry.isDirectory()))
+      .map((entry) => (entry.isDirectory() ? `${entry.name}/` : entry.name))
+      .sort(compareKeys);
+  }
+
   /**
    * Yields the keys under `dir` in UTF-8 byte order without sorting the whole tree: a folder is
    * ordered as its name plus "/", exactly where its keys fall among its siblings' keys.

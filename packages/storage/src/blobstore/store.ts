@@ -44,6 +44,13 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<string>;
 
   /**
+   * The names directly below the folder `prefix` names ('' or ending in '/'), sorted, a sub-folder's
+   * with a trailing '/'. Optional: lets a caller that knows the layout (object roots at a fixed depth)
+   * skip what lies below. Empty when the folder does not exist.
+   */
+  children?(prefix: string): Promise<string[]>;
+
+  /**
    * Makes every put done with `durability: 'deferred'` durable (on local disk: one batch of fsyncs,
    * or a filesystem sync when there are many). A no-op where every put is durable on return.
    */

@@ -20,6 +20,9 @@ export function objectRootFor(id: string): string {
   return `${h.slice(0, 3)}/${h.slice(3, 6)}/${h.slice(6, 9)}/${h}`;
 }
 
+/** Folders from the storage root down to an object root, the object root included (three tuples and the digest). */
+export const OBJECT_ROOT_DEPTH = 4;
+
 const OBJECT_INVENTORY = /^([0-9a-f]{3})\/([0-9a-f]{3})\/([0-9a-f]{3})\/([0-9a-f]{64})\/inventory\.json$/;
 
 /** The object root of a key that is an object's root inventory, or null. */

@@ -2,8 +2,10 @@ import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
 import { type Inventory, parseInventory, versionState } from './inventory.ts';
-import { objectRootFor, objectRootOfInventoryKey } from './layout.ts';
+import { OBJECT_ROOT_DEPTH, objectRootFor, objectRootOfInventoryKey } from './layout.ts';
 import { readAll } from './transaction.ts';
+
+const TUPLE_FOLDER = /^[0-9a-f]{3}\/$/;
 
 /** Read access to OCFL objects in one store. Only committed state is visible: it starts at the root inventory. */
 export class ObjectReader {
@@ -32,11 +34,32 @@ export class ObjectReader {
     return readAll(await this.open(inv, logicalPath, version));
   }
 
-  /** Every object root in the store, found by its root inventory (the layout extension makes them findable). */
+  /**
+   * Every object root in the store, in sorted order, found by its root inventory (the layout extension
+   * makes them findable). A store that lists folders is walked only down to the object roots: nothing
+   * inside an object is listed.
+   */
   async *objectRoots(): AsyncIterable<string> {
-    for await (const key of this.store.list('')) {
-      const root = objectRootOfInventoryKey(key);
-      if (root) yield root;
+    if (!this.store.children) {
+      for await (const key of this.store.list('')) {
+        const root = objectRootOfInventoryKey(key);
+        if (root) yield root;
+      }
+      return;
     }
+    const children = this.store.children.bind(this.store);
+    const walk = async function* (prefix: string, depth: number): AsyncGenerator<string> {
+      for (const name of await children(prefix)) {
+        if (!name.endsWith('/')) continue;
+        if (depth < OBJECT_ROOT_DEPTH) {
+          if (!TUPLE_FOLDER.test(name)) continue; // extensions/ and anything else that is not a tuple
+          yield* walk(`${prefix}${name}`, depth + 1);
+          continue;
+        }
+        const inventory = `${prefix}${name}inventory.json`;
+        if (objectRootOfInventoryKey(inventory) && (await children(`${prefix}${name}`)).includes('inventory.json')) yield `${prefix}${name.slice(0, -1)}`;
+      }
+    };
+    yield* walk('', 1);
   }
 }
