@@ -68,22 +68,39 @@ export function first(node: Element | Document, xpath: string): Element | undefi
  * times, and every libxmljs2 attrs() call builds fresh wrapper objects. libxmljs2 hands out the same wrapper for a
  * node every time, so the wrapper keys the cache; the rules never change a document.
  */
-const attrsByElement = new WeakMap<Element, Map<string, string>>();
+interface Attributes {
+  /** Attributes in no namespace, by local name. */
+  plain: Map<string, string>;
+  /** Namespaced attributes, by namespace URI, then local name (absent when there are none). */
+  qualified?: Map<string, Map<string, string>>;
+}
 
-function attrsOf(el: Element): Map<string, string> {
-  let map = attrsByElement.get(el);
-  if (map === undefined) {
-    map = new Map();
-    for (const a of el.attrs()) map.set(`${a.namespace()?.href() ?? ''} ${a.name()}`, a.value());
-    attrsByElement.set(el, map);
+const attrsByElement = new WeakMap<Element, Attributes>();
+
+function attrsOf(el: Element): Attributes {
+  let attrs = attrsByElement.get(el);
+  if (attrs === undefined) {
+    attrs = { plain: new Map() };
+    for (const a of el.attrs()) {
+      const ns = a.namespace()?.href();
+      if (ns === undefined) {
+        attrs.plain.set(a.name(), a.value());
+      } else {
+        attrs.qualified ??= new Map();
+        const byName = attrs.qualified.get(ns) ?? attrs.qualified.set(ns, new Map()).get(ns)!;
+        byName.set(a.name(), a.value());
+      }
+    }
+    attrsByElement.set(el, attrs);
   }
-  return map;
+  return attrs;
 }
 
 /** An attribute's value, or undefined when absent. `ns` is a key of NS for a namespaced attribute. */
 export function attr(el: Element, name: string, ns?: keyof typeof NS): string | undefined {
-  // An unprefixed attribute is keyed by the empty namespace, so a namespaced one of the same local name never matches.
-  return attrsOf(el).get(`${ns === undefined ? '' : NS[ns]} ${name}`);
+  // An unprefixed name asks for the attribute in no namespace: a namespaced one of the same local name never matches.
+  const attrs = attrsOf(el);
+  return ns === undefined ? attrs.plain.get(name) : attrs.qualified?.get(NS[ns])?.get(name);
 }
 
 export function textOf(el: Element): string {

@@ -51,10 +51,12 @@ export function buildEntryTable(
       if (files.has(e.path)) throw new IngestError('I-006', 'duplicate entry in package', { path: e.path });
       dirs.add(e.path);
     }
-    const parts = e.path.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join('/');
+    // Parent folders, nearest first; a folder already known brought its own parents in when it was added. A file
+    // that is also a folder is caught here or, if the file comes later, by the check after this loop.
+    for (let slash = e.path.lastIndexOf('/'); slash > 0; slash = e.path.lastIndexOf('/', slash - 1)) {
+      const parent = e.path.slice(0, slash);
       if (files.has(parent)) throw new IngestError('I-006', 'entry is both a file and a folder', { path: parent });
+      if (dirs.has(parent)) break;
       dirs.add(parent);
     }
   }
