@@ -70,6 +70,7 @@ export async function writeFileDurably(
     let diskError: unknown;
     const writeback = new EarlyWriteback(handle);
     let written = 0;
+    let told = 0;
     const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
       for await (const chunk of chunks) {
         try {
@@ -81,7 +82,11 @@ export async function writeFileDurably(
         written += chunk.length;
         writeback.wrote(chunk.length);
         if (options.reread && !rereader && written >= REREAD_FROM) rereader = new FileReReader(temp);
-        rereader?.advance(written);
+        // the worker follows in steps: telling it of every chunk costs the writer more than it gains
+        if (rereader && written - told >= REREAD_STEP) {
+          rereader.advance(written);
+          told = written;
+        }
       }
     };
     try {
@@ -108,6 +113,8 @@ export async function writeFileDurably(
 
 /** Files from this size on are read back while they are written (DurableWriteOptions.reread). */
 const REREAD_FROM = 64 * 1024 * 1024;
+/** Bytes written between two notices to the re-reading worker. */
+const REREAD_STEP = 4 * 1024 * 1024;
 
 /** Bytes written between two early write-backs of one file. */
 const WRITEBACK_EVERY = 32 * 1024 * 1024;

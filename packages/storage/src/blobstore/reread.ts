@@ -14,7 +14,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
 const counters = new BigInt64Array(workerData.shared, 0, 2); // [written so far, final size or -1]
-const signal = new Int32Array(workerData.shared, 16, 1);     // bumped by the writer after each change
+const signal = new Int32Array(workerData.shared, 16, 2);     // [bumped by the writer to wake us, 1 while we wait]
 const buffer = Buffer.allocUnsafe(1024 * 1024);
 const hash = createHash('sha256');
 let fd;
@@ -32,7 +32,11 @@ try {
       continue;
     }
     if (Atomics.load(counters, 1) >= 0n) break;
-    Atomics.wait(signal, 0, seen, 1000);
+    // say we wait, then look once more: a change made before the flag was seen is caught here, one
+    // made after it finds the flag and wakes us
+    Atomics.store(signal, 1, 1);
+    if (Number(Atomics.load(counters, 0)) === written && Atomics.load(counters, 1) < 0n) Atomics.wait(signal, 0, seen, 1000);
+    Atomics.store(signal, 1, 0);
   }
   // on to the end of the file: what was written after the last look, and bytes beyond what was written
   // (they show as a wrong size)
@@ -58,9 +62,9 @@ export class FileReReader {
 
   /** Starts following `file`, which must exist; call advance() as bytes are written, then finish(). */
   constructor(file: string) {
-    const shared = new SharedArrayBuffer(20);
+    const shared = new SharedArrayBuffer(24);
     this.#counters = new BigInt64Array(shared, 0, 2);
-    this.#signal = new Int32Array(shared, 16, 1);
+    this.#signal = new Int32Array(shared, 16, 2);
     this.#counters[1] = -1n;
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, shared } });
     this.#result = new Promise<PutResult>((resolve, reject) => {
@@ -85,7 +89,8 @@ export class FileReReader {
   async finish(total: number): Promise<PutResult> {
     Atomics.store(this.#counters, 0, BigInt(total));
     Atomics.store(this.#counters, 1, BigInt(total));
-    this.#wake();
+    Atomics.add(this.#signal, 0, 1);
+    Atomics.notify(this.#signal, 0);
     try {
       return await this.#result;
     } finally {
@@ -98,7 +103,9 @@ export class FileReReader {
     await this.#worker.terminate();
   }
 
+  /** Wakes the worker only when it waits: a wake per written chunk costs the writer more than the hash. */
   #wake(): void {
+    if (Atomics.load(this.#signal, 1) === 0) return;
     Atomics.add(this.#signal, 0, 1);
     Atomics.notify(this.#signal, 0);
   }
