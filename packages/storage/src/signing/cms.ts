@@ -187,6 +187,24 @@ function isForgeParseError(e: unknown): boolean {
   return e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError);
 }
 
+/**
+ * Every signature of an archive carries the same certificate or two: verifying thousands (objects,
+ * audit-log checkpoints) parses each once. Bounded; parsed certificates are never modified.
+ */
+const parsedEmbedded = new Map<string, ParsedCertificate>();
+const PARSED_EMBEDDED_MAX = 32;
+
+function embeddedCertificate(der: Buffer): ParsedCertificate {
+  const key = der.toString('base64');
+  let parsed = parsedEmbedded.get(key);
+  if (!parsed) {
+    parsed = parseCertificate(der);
+    if (parsedEmbedded.size >= PARSED_EMBEDDED_MAX) parsedEmbedded.clear();
+    parsedEmbedded.set(key, parsed);
+  }
+  return parsed;
+}
+
 interface ParsedSignature {
   messageDigest: Buffer;
   signingTime: Date | undefined;
@@ -209,7 +227,7 @@ function parseSignedData(der: Buffer): ParsedSignature {
   let next = 3;
   const certificates: ParsedCertificate[] = [];
   if (isContext(signedData[next], 0)) {
-    for (const cert of signedData[next]!.value as Asn1[]) certificates.push(parseCertificate(toDer(cert)));
+    for (const cert of signedData[next]!.value as Asn1[]) certificates.push(embeddedCertificate(toDer(cert)));
     next += 1;
   }
   if (isContext(signedData[next], 1)) next += 1; // CRLs: not used by Bevara, allowed by RFC 5652
