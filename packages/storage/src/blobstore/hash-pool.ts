@@ -2,7 +2,7 @@
  * SHA-256 of local files on worker threads, so that re-reading (verify, audit, read-back) hashes on
  * every core instead of only the event loop's: the hash, not the disk, is what bounds a fixity check of
  * data the page cache or a fast disk holds. Each worker reads with plain synchronous calls (open, read
- * until end, close: no stream, no promise per file) into one reused 1 MiB buffer, so memory stays at a
+ * until end, close: no stream, no promise per file) into one reused 128 KiB buffer, so memory stays at a
  * few MB per worker whatever the file sizes. Workers start on first use and do not keep the process
  * alive when idle.
  */
@@ -17,7 +17,8 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const { createHash } = require('node:crypto');
-const buffer = Buffer.allocUnsafe(1024 * 1024);
+// 128 KiB reads: the bytes are still in the CPU cache when hashed (1 MiB reads hash ~30% slower)
+const buffer = Buffer.allocUnsafe(128 * 1024);
 function digest(file) {
   let fd;
   try {

@@ -15,7 +15,8 @@ const fs = require('node:fs');
 const { createHash } = require('node:crypto');
 const counters = new BigInt64Array(workerData.shared, 0, 2); // [written so far, final size or -1]
 const signal = new Int32Array(workerData.shared, 16, 2);     // [bumped by the writer to wake us, 1 while we wait]
-const buffer = Buffer.allocUnsafe(1024 * 1024);
+// 128 KiB reads: the bytes are still in the CPU cache when hashed (1 MiB reads hash ~30% slower)
+const buffer = Buffer.allocUnsafe(128 * 1024);
 const hash = createHash('sha256');
 let fd;
 let pos = 0;

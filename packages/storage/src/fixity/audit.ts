@@ -25,7 +25,7 @@ export interface AuditOptions {
   repair?: boolean;
   /** Objects between two saves of the position (default 20). */
   batchSize?: number;
-  /** Objects audited at once (default 4); the position still moves in sorted order. */
+  /** Objects audited at once (default 8: a window waits for its slowest object, so a large file needs company); the position still moves in sorted order. */
   parallel?: number;
   /** Read rate limit; default the policy's `audit.bytesPerSecond`, else none. */
   bytesPerSecond?: number;
@@ -81,7 +81,7 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
   const throttle = rate ? makeThrottle(rate, options.signal) : async () => undefined;
   const batchSize = options.batchSize ?? 20;
   // never more at once than a batch: the position is saved at least every batch
-  const parallel = Math.max(1, Math.min(options.parallel ?? 4, batchSize));
+  const parallel = Math.max(1, Math.min(options.parallel ?? 8, batchSize));
   const trusted = archive.trustedCertificates();
   const cycleDays = archive.config.policy.audit?.cycleDays ?? DEFAULT_CYCLE_DAYS;
   let done = roots.length - todo.length;
