@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isBevaraError } from '../errors.ts';
-import { type Inventory, inventoryProblems, parseInventory, parseSidecar, serializeInventory, sidecarFor, versionState } from './inventory.ts';
+import { type Inventory, inventoryProblems, isSafeRelativePath, parseInventory, parseSidecar, serializeInventory, sidecarFor, versionState } from './inventory.ts';
 import { objectRootFor, objectRootOfInventoryKey } from './layout.ts';
 
 const D1 = 'a'.repeat(64);
@@ -93,5 +93,12 @@ describe('storage layout 0004-hashed-n-tuple (sha256, 3 × 3)', () => {
     expect(objectRootOfInventoryKey(`${root}/v1/inventory.json`)).toBeNull();
     expect(objectRootOfInventoryKey(`000/ff4/240/${root.slice(12)}/inventory.json`)).toBeNull();
     expect(objectRootOfInventoryKey('extensions/bevara-archive/inventory.json')).toBeNull();
+  });
+});
+
+describe('isSafeRelativePath', () => {
+  it('takes relative paths whose segments are names, and nothing else', () => {
+    for (const p of ['a', 'a/b', '.a/b..', 'a/.../b', 'a..b', 'representations/rep1/data/f.bin']) expect(isSafeRelativePath(p), p).toBe(true);
+    for (const p of ['', '/a', 'a/', 'a//b', './a', 'a/./b', 'a/..', '..', '.', 'a/../b', 'a\\b', 'a\0b']) expect(isSafeRelativePath(p), JSON.stringify(p)).toBe(false);
   });
 });

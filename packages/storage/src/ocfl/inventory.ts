@@ -134,10 +134,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Relative, '/'-separated, no empty, '.' or '..' segments, no NUL or backslash. */
+// a '.' or '..' segment, an empty one inside the path ('//'), a backslash or a NUL
+const UNSAFE_IN_PATH = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|[\\\0]/;
+
+/**
+ * Relative, '/'-separated, no empty, '.' or '..' segments, no NUL or backslash. One regular expression
+ * instead of splitting: an inventory of 10,000 files checks 20,000 paths.
+ */
 export function isSafeRelativePath(p: string): boolean {
-  if (p === '' || p.startsWith('/') || p.endsWith('/') || p.includes('\\') || p.includes('\0')) return false;
-  return p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  return p !== '' && !p.startsWith('/') && !p.endsWith('/') && !UNSAFE_IN_PATH.test(p);
 }
 
 /** Logical path → digest for one version. */
