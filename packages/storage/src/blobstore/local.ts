@@ -176,7 +176,7 @@ export class LocalBlobStore implements BlobStore {
     const files: string[] = [];
     for (const key of keys) {
       assertValidKey(key);
-      files.push(await this.#pathFor(key));
+      files.push(this.#checkedPath(key) ?? (await this.#pathFor(key)));
     }
     const results = await hashFiles(files);
     return results.map((r, i) => this.#digestResult(keys[i]!, r));
@@ -297,6 +297,13 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {}
+
+  /** #pathFor without waiting, for a valid key whose folder was already checked; else undefined. */
+  #checkedPath(key: string): string | undefined {
+    if (path.sep !== '/') return undefined;
+    const file = `${this.root}/${key}`;
+    return this.#checkedFolders.has(path.dirname(file)) ? file : undefined;
+  }
 
   /** The file for `key`, which must lie inside the root even after symlinks are followed. */
   async #pathFor(key: string): Promise<string> {
