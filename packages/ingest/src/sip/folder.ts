@@ -1,10 +1,10 @@
 /** Opens a package given as a folder on disk. Symbolic links anywhere in it are refused (I-005). */
-import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { IngestError } from '../errors.ts';
 import { buildEntryTable, type RawEntry } from './index-builder.ts';
+import { openDiskFile } from './whole-read.ts';
 import { decodeEntryName, safeEntryPath } from './names.ts';
 import type { PackageView, ReadLimits } from './types.ts';
 
@@ -22,7 +22,7 @@ export async function openFolder(dir: string, limits: ReadLimits): Promise<Packa
     async open(path: string): Promise<Readable> {
       const e = table.byPath.get(path);
       if (e?.type !== 'file') throw new IngestError('I-013', 'entry not in package', { path });
-      return createReadStream(join(dir, ...path.split('/')));
+      return openDiskFile(join(dir, ...path.split('/')), e.size);
     },
     async close() {},
   };

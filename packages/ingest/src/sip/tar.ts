@@ -13,6 +13,7 @@ import tar from 'tar-stream';
 import { BevaraError } from '@bevara/storage';
 import { IngestError } from '../errors.ts';
 import { buildEntryTable, type RawEntry } from './index-builder.ts';
+import { openDiskFile } from './whole-read.ts';
 import { decodeEntryName, safeEntryPath } from './names.ts';
 import type { PackageView, ReadLimits } from './types.ts';
 
@@ -30,8 +31,9 @@ export async function openTar(file: string, gzipped: boolean, staging: string, l
       has: (p) => table.byPath.has(p),
       entry: (p) => table.byPath.get(p),
       async open(path: string): Promise<Readable> {
-        if (table.byPath.get(path)?.type !== 'file') throw new IngestError('I-013', 'entry not in package', { path });
-        return createReadStream(join(dir, ...(table.prefix + path).split('/')));
+        const e = table.byPath.get(path);
+        if (e?.type !== 'file') throw new IngestError('I-013', 'entry not in package', { path });
+        return openDiskFile(join(dir, ...(table.prefix + path).split('/')), e.size);
       },
       async close() {
         await rm(dir, { recursive: true, force: true });

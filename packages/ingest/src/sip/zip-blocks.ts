@@ -11,9 +11,8 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry } from 'yauzl';
+import { WHOLE_READ_BYTES } from './whole-read.ts';
 
-/** Entries up to this size, compressed and uncompressed, are read whole into memory. */
-export const SMALL_ENTRY_BYTES = 1024 * 1024;
 
 /** How much of the archive one read brings in. */
 const BLOCK_BYTES = 256 * 1024;
@@ -28,8 +27,8 @@ export function isSmallEntry(e: Entry): boolean {
   return (
     (e.compressionMethod === 0 || e.compressionMethod === 8) &&
     !e.isEncrypted() &&
-    e.compressedSize <= SMALL_ENTRY_BYTES &&
-    e.uncompressedSize <= SMALL_ENTRY_BYTES
+    e.compressedSize <= WHOLE_READ_BYTES &&
+    e.uncompressedSize <= WHOLE_READ_BYTES
   );
 }
 

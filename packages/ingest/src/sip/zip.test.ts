@@ -12,7 +12,7 @@ import { isBevaraError } from '@bevara/storage';
 import { rawZip, type RawZipEntry } from '../generator/rawzip.ts';
 import { openPackage } from './open.ts';
 import type { PackageView } from './types.ts';
-import { SMALL_ENTRY_BYTES } from './zip-blocks.ts';
+import { WHOLE_READ_BYTES } from './whole-read.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -53,7 +53,7 @@ describe('zip entries', () => {
     contents.set('pkg/text.txt', text);
     entries.push(deflated('pkg/text.txt', text));
     // Larger than a small entry: streamed by yauzl.
-    const large = randomBytes(SMALL_ENTRY_BYTES + 4096);
+    const large = randomBytes(WHOLE_READ_BYTES + 4096);
     contents.set('pkg/large.bin', large);
     entries.push({ name: 'pkg/large.bin', data: large });
     const pkg = await openPackage(await writeZipFile('mixed.zip', entries));

@@ -5,13 +5,14 @@
  */
 import { open as openFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { IngestError } from '../errors.ts';
 import { buildEntryTable, type RawEntry } from './index-builder.ts';
 import { decodeEntryName, safeEntryPath } from './names.ts';
 import { withCode } from './stream-errors.ts';
 import type { PackageView, ReadLimits } from './types.ts';
+import { bufferStream } from './whole-read.ts';
 import { ArchiveBlocks, BlockReader, isSmallEntry, readSmallEntry } from './zip-blocks.ts';
 
 const S_IFMT = 0o170000;
@@ -67,13 +68,6 @@ export async function openZip(file: string, limits: ReadLimits): Promise<Package
   }
 }
 
-/** A stream of bytes already in memory, for callers that read every entry as a stream. */
-function bufferStream(bytes: Buffer): Readable {
-  const stream = new Readable({ read() {} });
-  if (bytes.length > 0) stream.push(bytes);
-  stream.push(null);
-  return stream;
-}
 
 function readCentralDirectory(
   zip: yauzl.ZipFile,
