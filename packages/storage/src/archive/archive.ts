@@ -301,6 +301,7 @@ export class Archive {
     if (ids && ids.length > 0) for (const id of ids) roots.push({ id, root: objectRootFor(id) });
     else for await (const root of this.reader.objectRoots()) roots.push({ root });
     const trusted = this.trustedCertificates();
+    this.store.prepareDigests?.();
     const out: ObjectVerification[] = [];
     for (const [i, r] of roots.entries()) {
       progress?.(i, roots.length, r.id ?? r.root);

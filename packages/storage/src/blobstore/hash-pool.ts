@@ -98,12 +98,23 @@ let nextId = 0;
 /** Digests of the files at these absolute paths, in order; the least busy worker takes the batch. */
 export function hashFiles(files: string[]): Promise<FileDigest[]> {
   let worker = workers.reduce<HashWorker | undefined>((best, w) => (!best || w.load < best.load ? w : best), undefined);
-  if (!worker || (worker.load > 0 && workers.length < WORKERS)) {
-    worker = new HashWorker((gone) => {
-      const i = workers.indexOf(gone);
-      if (i >= 0) workers.splice(i, 1);
-    });
-    workers.push(worker);
-  }
+  if (!worker || (worker.load > 0 && workers.length < WORKERS)) worker = addWorker();
   return worker.run(nextId++, files);
+}
+
+/**
+ * Starts every worker now, without waiting: a verify or audit calls this first, so the workers boot
+ * (tens of milliseconds each) while it reads inventories, instead of when the first batch is ready.
+ */
+export function startHashWorkers(): void {
+  while (workers.length < WORKERS) addWorker();
+}
+
+function addWorker(): HashWorker {
+  const worker = new HashWorker((gone) => {
+    const i = workers.indexOf(gone);
+    if (i >= 0) workers.splice(i, 1);
+  });
+  workers.push(worker);
+  return worker;
 }

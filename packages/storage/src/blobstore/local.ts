@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { isBevaraError, StorageError } from '../errors.ts';
 import { checkExpected, Sha256Meter, toReadable } from './digest.ts';
-import { hashFiles, type FileDigest } from './hash-pool.ts';
+import { hashFiles, startHashWorkers, type FileDigest } from './hash-pool.ts';
 import { fsyncDir, writeFileDurably } from './durable.ts';
 import {
   assertValidKey,
@@ -180,6 +180,10 @@ export class LocalBlobStore implements BlobStore {
     }
     const results = await hashFiles(files);
     return results.map((r, i) => this.#digestResult(keys[i]!, r));
+  }
+
+  prepareDigests(): void {
+    startHashWorkers();
   }
 
   /** A hash worker's answer as a digest, null when the object is absent, or the typed failure thrown. */

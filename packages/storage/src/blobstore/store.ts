@@ -37,6 +37,9 @@ export interface BlobStore {
    */
   digestAll?(keys: readonly string[]): Promise<(PutResult | null)[]>;
 
+  /** Many digests are coming (verify, audit): start what digestAll needs now. Optional; never throws. */
+  prepareDigests?(): void;
+
   /** Size and mtime, or null when absent. */
   stat(key: string): Promise<BlobStat | null>;
 

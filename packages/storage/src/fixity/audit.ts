@@ -67,6 +67,7 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
     });
   }
   const audited = options.store ? required.filter((s) => s.name === options.store) : [...required];
+  for (const s of required) s.prepareDigests?.();
   const state = readAuditState(archive.paths.dir);
   const sameRun = state.run && sameStores(state.run.stores, audited) && state.run.repair === (options.repair ?? false);
   const resumed = sameRun === true;
