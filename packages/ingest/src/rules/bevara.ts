@@ -5,7 +5,7 @@
 import type { Level } from '../report/types.ts';
 
 export const BEVARA_RULES = {
-  'BEVARA-001': { level: 'MUST', text: 'every XML document Bevara reads is well-formed, has no DOCTYPE and is within the size and depth limits' },
+  'BEVARA-001': { level: 'MUST', text: 'every XML document Bevara reads is well-formed, in UTF-8 or another ASCII-compatible encoding, has no DOCTYPE and is within the size and depth limits' },
   'BEVARA-002': { level: 'MUST', text: 'every METS document is valid against the pinned official METS schemas of its profile' },
   'BEVARA-003': { level: 'MUST', text: 'every PREMIS file referenced from digiprovMD is valid against the pinned PREMIS schema' },
   'BEVARA-004': { level: 'SHOULD', text: 'every file in the package is referenced from a METS document' },
