@@ -59,7 +59,6 @@ class HashWorker {
 
   constructor(onExit: (w: HashWorker) => void) {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.#worker.unref();
     this.#worker.on('message', ({ id, results }: { id: number; results: FileDigest[] }) => {
       const p = this.#pending.get(id);
       this.#pending.delete(id);
@@ -74,6 +73,8 @@ class HashWorker {
     };
     this.#worker.on('error', fail);
     this.#worker.on('exit', (code) => fail(new Error(`hash worker exited with code ${code}`)));
+    // after the listeners: adding a 'message' listener refs the worker's port again
+    this.#worker.unref();
   }
 
   get load(): number {
