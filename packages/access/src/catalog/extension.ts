@@ -16,6 +16,7 @@ import { defaultProvisions, type ProvisionTable } from '../secrecy/provisions.ts
 import { extractText, MAX_TEXT_SOURCE_BYTES, textKindOf } from '../search/text.ts';
 import { DECISIONS_PATH, lastDecisions, parseDecisions, type SecrecyDecision } from './decisions.ts';
 import { caseIdFor, fileIdFor, recordIdFor } from './ids.ts';
+import { dayNumber, ridsOfDay } from './record-order.ts';
 
 export type Db = Parameters<CatalogExtension['remove']>[0];
 
@@ -35,7 +36,9 @@ CREATE TABLE access_records (
 CREATE INDEX access_records_aip ON access_records(aip_id);
 CREATE INDEX access_records_case ON access_records(case_id);
 CREATE INDEX access_records_public ON access_records(public_from);
-CREATE INDEX access_records_date ON access_records(date, rid);
+CREATE INDEX access_records_organisation ON access_records(organisation);
+CREATE INDEX access_records_kind ON access_records(record_type);
+CREATE INDEX access_records_organisation_kind ON access_records(organisation, record_type);
 CREATE INDEX access_records_object ON access_records(object_id);
 CREATE TABLE access_markings (
   rid INTEGER NOT NULL, aip_id TEXT NOT NULL, origin TEXT NOT NULL CHECK (origin IN ('record', 'case', 'decision')),
@@ -61,8 +64,8 @@ interface ErmsDocumentRow { record_id: number; path: string; name: string | null
 export function accessCatalog(table: ProvisionTable = defaultProvisions()): CatalogExtension {
   const digest = createHash('sha256').update(JSON.stringify(table)).digest('hex').slice(0, 12);
   return {
-    // access/2: marking start dates and registration details withheld too (erms/2).
-    name: `access/2:${digest}`,
+    // access/2: marking start dates and registration details withheld too (erms/2); access/3: rids in date order.
+    name: `access/3:${digest}`,
     ddl: DDL,
     index: (db, aip, read) => indexAip(db, aip, read, table),
     remove(db, aipId) {
@@ -85,9 +88,10 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
   const insCase = db.prepare(
     'INSERT INTO access_cases(id, aip_id, diarienummer, title, organisation, opened_at, closed_at, public_from, registration_public_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const lastRidOfDay = db.prepare('SELECT max(rid) AS rid FROM access_records WHERE rid BETWEEN ? AND ?');
   const insRecord = db.prepare(
-    `INSERT INTO access_records(id, aip_id, case_id, object_id, diarienummer, title, record_type, date, year, organisation, public_from, registration_public_from)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO access_records(rid, id, aip_id, case_id, object_id, diarienummer, title, record_type, date, year, organisation, public_from, registration_public_from)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insMarking = db.prepare(
     'INSERT INTO access_markings(rid, aip_id, origin, ground, pending_review, until, reason, runs_from, covers_registration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -128,10 +132,13 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
       : [...own.map((m) => ({ ...m, origin: 'record' as const })), ...fromCase];
     const assessed = assessSecrecy(markings, r.date, new Date(), table).markings;
     const year = r.date && /^\d{4}/.test(r.date) ? Number(r.date.slice(0, 4)) : null;
-    const rid = insRecord.run(
-      publicId, aipId, kase.publicId, r.object_id, kase.row.diarienummer, r.title, r.record_type, r.date, year, kase.row.organisation,
+    // The rid says where the record sorts (see record-order.ts): the next free one of its day.
+    const [first, last] = ridsOfDay(dayNumber(r.date));
+    const rid = ((lastRidOfDay.get(first, last) as { rid: number | null }).rid ?? first - 1) + 1;
+    insRecord.run(
+      rid, publicId, aipId, kase.publicId, r.object_id, kase.row.diarienummer, r.title, r.record_type, r.date, year, kase.row.organisation,
       publicFrom(assessed), publicFrom(assessed.filter((m) => m.marking.coversRegistration)),
-    ).lastInsertRowid;
+    );
     assessed.forEach((m, i) => {
       insMarking.run(rid, aipId, markings[i]!.origin, m.marking.ground, m.state === 'pending-review' ? 1 : 0, m.until, m.reason, m.marking.from ?? null, m.marking.coversRegistration ? 1 : 0);
     });

@@ -20,6 +20,7 @@ describe('html', () => {
       records: [],
       next: null,
       total: 0,
+      totalRelation: 'eq',
       facets: { organisation: [{ value: '<img src=x onerror=y>', count: 1 }], year: [], kind: [] },
     });
     expect(page).toContain('<html lang="sv">');

@@ -2,6 +2,8 @@
  * The public API's part of the OpenAPI 3.1 document (the serve app merges it into /api/v1/openapi.json).
  * No security: these routes answer anyone, and only with what is public.
  */
+import { COUNT_CAP } from '../search/public.ts';
+
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
 const json = (description: string, ref: string) => ({
   description,
@@ -38,12 +40,17 @@ export const PUBLIC_OPENAPI_SCHEMAS = {
   PublicRecord: record,
   WithheldRecord: withheld,
   PublicSearch: {
-    type: 'object', required: ['records', 'next', 'total', 'facets'], additionalProperties: false,
+    type: 'object', required: ['records', 'next', 'total', 'totalRelation', 'facets'], additionalProperties: false,
+    description: `records newest first; the total and the facets count at most ${COUNT_CAP} hits, the newest`,
     properties: {
       records: { type: 'array', items: { $ref: '#/components/schemas/PublicRecord' } },
       next: { type: ['string', 'null'], description: 'cursor of the next page; null on the last' },
-      total: { type: 'integer' },
-      facets: { type: 'object', required: ['organisation', 'year', 'kind'], properties: { organisation: facet, year: facet, kind: facet } },
+      total: { type: 'integer', maximum: COUNT_CAP, description: `matching released records; when totalRelation is "gte", there are more than ${COUNT_CAP} and total is ${COUNT_CAP}` },
+      totalRelation: { enum: ['eq', 'gte'], description: '"eq": total is exact; "gte": there are more matches than total' },
+      facets: {
+        type: 'object', required: ['organisation', 'year', 'kind'], properties: { organisation: facet, year: facet, kind: facet },
+        description: `counts over the hits the total counts: all of them, or the newest ${COUNT_CAP} when totalRelation is "gte"`,
+      },
     },
   },
   PublicCase: {

@@ -72,12 +72,13 @@ export function searchPage(lang: Lang, params: SearchParams, result: SearchResul
 </form>
 <div class="results">
 <section aria-labelledby="results-heading">
-<h2 id="results-heading">${t.resultsHeading}: ${t.results(result.total)}</h2>
+<h2 id="results-heading">${t.resultsHeading}: ${t.results(result.total, result.totalRelation === 'gte')}</h2>
 ${result.records.length === 0 ? html`<p>${t.noResults}</p>` : html`<ol class="hits">${result.records.map((r) => hit(lang, r))}</ol>`}
 <p class="paging">${params.cursor ? html`<a href="${home}${queryString(params)}">${t.first}</a> ` : ''}${result.next ? html`<a href="${home}${queryString(params, { cursor: result.next })}" rel="next">${t.next}</a>` : ''}</p>
 </section>
 <nav aria-labelledby="filters-heading" class="facets">
 <h2 id="filters-heading">${t.filters}</h2>
+${result.totalRelation === 'gte' ? html`<p>${t.facetsOfNewest(result.total)}</p>` : ''}
 ${facet(t.organisation, 'organisation', result.facets.organisation)}
 ${facet(t.year, 'year', result.facets.year)}
 ${facet(t.kind, 'kind', result.facets.kind)}

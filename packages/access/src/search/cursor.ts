@@ -1,10 +1,8 @@
-/** Opaque keyset cursors: the sort key and row of the last item of a page, base64url-encoded JSON. */
+/** Opaque keyset cursors: the rid of the last item of a page (rids sort newest first), base64url-encoded JSON. */
 import { AccessError } from '../errors.ts';
 
 export interface Cursor {
-  /** The sort key of the last row: its date ('' when it has none). */
-  k: string;
-  /** The last row's id, the tie-breaker. */
+  /** The last row's rid; the next page starts below it. */
   r: number;
 }
 
@@ -22,6 +20,6 @@ export function decodeCursor(text: string): Cursor {
     throw bad();
   }
   const c = v as Partial<Cursor> | null;
-  if (!c || typeof c.k !== 'string' || c.k.length > 40 || !Number.isSafeInteger(c.r)) throw bad();
-  return { k: c.k, r: c.r as number };
+  if (!c || typeof c !== 'object' || !Number.isSafeInteger(c.r)) throw bad();
+  return { r: c.r as number };
 }

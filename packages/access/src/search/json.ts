@@ -46,6 +46,7 @@ export interface SearchJson {
   records: Array<RecordJson & { snippet: string | null }>;
   next: string | null;
   total: number;
+  totalRelation: SearchResult['totalRelation'];
   facets: SearchResult['facets'];
 }
 
@@ -75,6 +76,7 @@ export function searchJson(result: SearchResult): SearchJson {
     records: result.records.map((r) => ({ ...recordJson(r), snippet: r.snippet === null ? null : r.snippet.replace(/\u0001/g, '«').replace(/\u0002/g, '»') })),
     next: result.next,
     total: result.total,
+    totalRelation: result.totalRelation,
     facets: result.facets,
   };
 }

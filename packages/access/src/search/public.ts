@@ -9,6 +9,7 @@
  */
 import type { Db } from '../catalog/extension.ts';
 import { PUBLIC_ID } from '../catalog/ids.ts';
+import { ridsOfYear } from '../catalog/record-order.ts';
 import { AccessError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ftsQuery } from './fts-query.ts';
@@ -55,10 +56,16 @@ export interface FacetValue {
   count: number;
 }
 
+/** The most hits counted for a search's total and facets; see countHits. */
+export const COUNT_CAP = 10_000;
+
 export interface SearchResult {
   records: SearchHit[];
   next: string | null;
+  /** Matching released records: exact, or COUNT_CAP when there are more ('gte'). */
   total: number;
+  totalRelation: 'eq' | 'gte';
+  /** Counted over the same hits as the total: the newest COUNT_CAP when there are more. */
   facets: { organisation: FacetValue[]; year: FacetValue[]; kind: FacetValue[] };
 }
 
@@ -122,64 +129,82 @@ export function todayOf(now: Date): string {
 export function searchPublic(db: Db, params: SearchParams, now: Date): SearchResult {
   const limit = pageSize(params.limit);
   const match = params.q === undefined || params.q.trim() === '' ? null : ftsQuery(params.q);
-  const empty: SearchResult = { records: [], next: null, total: 0, facets: { organisation: [], year: [], kind: [] } };
+  const empty: SearchResult = { records: [], next: null, total: 0, totalRelation: 'eq', facets: { organisation: [], year: [], kind: [] } };
   if (params.q !== undefined && params.q.trim() !== '' && match === null) return empty;
   const cursor = params.cursor ? decodeCursor(params.cursor) : null;
+  // Rids are in date order (catalog/record-order.ts), so "newest first" is "rid descending". With words,
+  // the conditions on the rid are written on the FTS5 rowid, so FTS5 itself walks its rows that way and
+  // stops after a page; without, the table's primary key (or the organisation or kind index) does.
+  const rid = match === null ? 'r.rid' : 'access_fts.rowid';
+  const from = match === null ? 'access_records r' : 'access_fts JOIN access_records r ON r.rid = access_fts.rowid';
   const args: Record<string, string | number> = { today: todayOf(now) };
-  const filters = ['r.public_from <= @today'];
+  const where = ['r.public_from <= @today'];
+  if (match !== null) {
+    where.push('access_fts MATCH @match');
+    args['match'] = match;
+  }
   if (params.organisation !== undefined) {
-    filters.push('r.organisation = @organisation');
+    where.push('r.organisation = @organisation');
     args['organisation'] = params.organisation;
   }
   if (params.year !== undefined) {
     if (!Number.isSafeInteger(params.year)) throw new AccessError('A-004', 'year must be a whole number', {});
-    filters.push('r.year = @year');
+    where.push('r.year = @year', `${rid} BETWEEN @yearFirst AND @yearLast`);
+    [args['yearFirst'], args['yearLast']] = ridsOfYear(params.year);
     args['year'] = params.year;
   }
   if (params.kind !== undefined) {
-    filters.push('r.record_type = @kind');
+    where.push('r.record_type = @kind');
     args['kind'] = params.kind;
   }
-  const columns = 'r.rid, r.id, r.object_id, r.diarienummer, r.case_id, r.title, r.record_type, r.date, r.year, r.organisation';
   // Hits are ordered newest first, never by bm25: its scores count every document, withheld ones too, so a
   // score (or an order built on one) would tell how many withheld documents contain a word.
-  let hits: string;
-  if (match !== null) {
-    args['match'] = match;
-    hits = `SELECT ${columns} FROM access_fts JOIN access_records r ON r.rid = access_fts.rowid
-             WHERE access_fts MATCH @match AND ${filters.join(' AND ')}`;
-  } else {
-    hits = `SELECT ${columns} FROM access_records r WHERE ${filters.join(' AND ')}`;
-  }
-  const page = `SELECT * FROM hits ${cursor ? "WHERE (coalesce(date, '') < @k OR (coalesce(date, '') = @k AND rid > @r))" : ''}
-                ORDER BY coalesce(date, '') DESC, rid LIMIT @limit`;
-  if (cursor) {
-    if (typeof cursor.k !== 'string') throw new AccessError('A-004', 'the cursor is not one this server gave out', {});
-    args['k'] = cursor.k;
-    args['r'] = cursor.r;
-  }
-  const rows = db.prepare(`WITH hits AS (${hits}) ${page}`).all({ ...args, limit: limit + 1 }) as RecordRow[];
+  const hits = `FROM ${from} WHERE ${where.join(' AND ')}`;
+  // snippet() reads a row's whole text; here it runs only for the rows of the page, since the walk stops
+  // after them (computed over every hit before a sort, it took seconds for a common word).
+  const snippet = match === null ? 'NULL' : "snippet(access_fts, -1, char(1), char(2), '…', 16)";
+  const columns = `r.rid, r.id, r.object_id, r.diarienummer, r.case_id, r.title, r.record_type, r.date, r.year, r.organisation, ${snippet} AS snippet`;
+  const rows = db
+    .prepare(`SELECT ${columns} ${hits} ${cursor ? `AND ${rid} < @after` : ''} ORDER BY ${rid} DESC LIMIT @limit`)
+    .all({ ...args, ...(cursor ? { after: cursor.r } : {}), limit: limit + 1 }) as Array<RecordRow & { snippet: string | null }>;
   const more = rows.length > limit;
   const shown = rows.slice(0, limit);
   const last = shown.at(-1);
-  const { k: _k, r: _r, ...facetArgs } = args;
-  const facet = (column: string): FacetValue[] =>
-    (db.prepare(`WITH hits AS (${hits}) SELECT ${column} AS value, count(*) AS count FROM hits WHERE ${column} IS NOT NULL GROUP BY ${column} ORDER BY count DESC, value`).all(facetArgs) as Array<{ value: string | number; count: number }>).map((f) => ({
-      value: String(f.value),
-      count: f.count,
-    }));
-  const total = (db.prepare(`WITH hits AS (${hits}) SELECT count(*) AS n FROM hits`).get(facetArgs) as { n: number }).n;
+  const counted = countHits(db, hits, rid, args);
   const files = filesOf(db, shown.map((r) => r.rid));
-  const snippets = match === null ? new Map<number, string>() : snippetsOf(db, match, shown.map((r) => r.rid));
   return {
-    records: shown.map((r) => ({ ...toRecord(r, files.get(r.rid) ?? []), snippet: snippets.get(r.rid) ?? null })),
-    next: more && last ? encodeCursor({ k: last.date ?? '', r: last.rid }) : null,
-    total,
-    facets: {
-      organisation: facet('organisation'),
-      year: facet("CAST(year AS TEXT)"),
-      kind: facet('record_type'),
-    },
+    records: shown.map((r) => ({ ...toRecord(r, files.get(r.rid) ?? []), snippet: r.snippet })),
+    next: more && last ? encodeCursor({ r: last.rid }) : null,
+    ...counted,
+  };
+}
+
+/**
+ * The total and the three facets in one pass over at most COUNT_CAP + 1 hits, the newest: a common word
+ * matches a large part of a big catalog, and counting all of it (once per facet) took seconds. Beyond the
+ * cap the total is "more than COUNT_CAP" and the facets count the newest COUNT_CAP hits.
+ */
+function countHits(db: Db, hits: string, rid: string, args: Record<string, string | number>): Pick<SearchResult, 'total' | 'totalRelation' | 'facets'> {
+  const groups = db.prepare(
+    `SELECT organisation, year, record_type AS kind, count(*) AS n, min(rid) AS oldest
+       FROM (SELECT r.rid, r.organisation, r.year, r.record_type ${hits} ORDER BY ${rid} DESC LIMIT @cap)
+      GROUP BY organisation, year, record_type`,
+  ).all({ ...args, cap: COUNT_CAP + 1 }) as Array<{ organisation: string | null; year: number | null; kind: string | null; n: number; oldest: number }>;
+  const capped = groups.reduce((sum, g) => sum + g.n, 0) > COUNT_CAP;
+  // The hit past the cap only tells that there are more: it is the oldest one read, and not counted.
+  if (capped) groups.reduce((oldest, g) => (g.oldest < oldest.oldest ? g : oldest)).n--;
+  const facet = (value: (g: (typeof groups)[number]) => string | number | null): FacetValue[] => {
+    const counts = new Map<string, number>();
+    for (const g of groups) {
+      const v = value(g);
+      if (v !== null && g.n > 0) counts.set(String(v), (counts.get(String(v)) ?? 0) + g.n);
+    }
+    return [...counts].map(([v, count]) => ({ value: v, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  };
+  return {
+    total: capped ? COUNT_CAP : groups.reduce((sum, g) => sum + g.n, 0),
+    totalRelation: capped ? 'gte' : 'eq',
+    facets: { organisation: facet((g) => g.organisation), year: facet((g) => g.year), kind: facet((g) => g.kind) },
   };
 }
 
@@ -270,19 +295,6 @@ function toRecord(r: RecordRow, files: PublicFile[]): PublicRecord {
     organisation: r.organisation,
     files,
   };
-}
-
-/**
- * Snippets of the rows of one page only: snippet() reads a row's whole text, so computing it inside the
- * search would read every hit's text before the page is cut (seconds for a common word in a large catalog).
- */
-function snippetsOf(db: Db, match: string, rids: number[]): Map<number, string> {
-  if (rids.length === 0) return new Map();
-  const rows = db.prepare(
-    `SELECT rowid AS rid, snippet(access_fts, -1, char(1), char(2), '…', 16) AS snip FROM access_fts
-      WHERE access_fts MATCH ? AND rowid IN (${rids.map(() => '?').join(',')})`,
-  ).all(match, ...rids) as Array<{ rid: number; snip: string | null }>;
-  return new Map(rows.flatMap((r) => (r.snip === null ? [] : [[r.rid, r.snip] as const])));
 }
 
 /** Files of records the caller has already found released. */
