@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Archive } from '@bevara/storage';
-import { median, timed } from './lib.ts';
+import { loadAverage, median, timed } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const AIPS = Number(process.env.BENCH_AUDIT_AIPS ?? 20);
@@ -75,6 +75,7 @@ try {
     `audit of every copy: bevara ${auditMbps.toFixed(0)} MB/s (${median(audit).toFixed(3)} s, ${(audited / 1e6).toFixed(1)} MB), baseline ${baseName} ${baseMbps.toFixed(0)} MB/s, ratio ${(auditMbps / baseMbps).toFixed(2)}× (target ≥ 0.8×)`,
   );
   console.log(`  peak RSS ${(rss / 1024).toFixed(0)} MB (target < 200 MB); process start-up and archive open ≈ ${startup.toFixed(2)} s extra`);
+  console.log(`  load average ${loadAverage()} (the ratio means something only on an otherwise idle machine)`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 
 /** Runs a command and returns its wall time in seconds and peak RSS in KB (from GNU time). */
 export async function timed(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ wall: number; rssKb: number; stdout: string }> {
@@ -26,4 +27,9 @@ export function report(name: string, target: string, bevara: number[], baseline:
   const base = median(baseline);
   const ratio = b / base;
   console.log(`${name}: bevara ${b.toFixed(3)} ${unit}, baseline ${base.toFixed(3)} ${unit}, ratio ${ratio.toFixed(2)}× (target ${target})`);
+}
+
+/** The 1, 5 and 15 minute load averages, for the record next to a figure. */
+export function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 }

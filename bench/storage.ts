@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Archive } from '@bevara/storage';
-import { median, report, timed } from './lib.ts';
+import { loadAverage, median, report, timed } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3);
@@ -52,6 +52,7 @@ try {
     fs.rmSync(archive, { recursive: true });
   }
   report(`write ${(BIG / 1e9).toFixed(2)} GB into a new AIP vs cp+sync`, '≤ 1.3×', bevTimes, cpTimes);
+  console.log(`  load average ${loadAverage()} (the ratio means something only on an otherwise idle machine)`);
   console.log(`  peak RSS ${(bevRss / 1024).toFixed(0)} MB (target < 200 MB); process start-up and archive open ≈ ${bevWall.toFixed(2)} s extra`);
   fs.rmSync(big);
 
@@ -80,6 +81,7 @@ try {
   const baseline = median(shaTimes) <= median(osslTimes) ? shaTimes : osslTimes;
   console.log(`  sha256sum ${median(shaTimes).toFixed(3)} s, openssl dgst ${median(osslTimes).toFixed(3)} s`);
   report(`verify ${SMALL_FILES} small files vs the faster baseline`, '≤ 1.5×', verTimes, baseline);
+  console.log(`  load average ${loadAverage()}`);
   console.log(`  peak RSS ${(verRss / 1024).toFixed(0)} MB (target < 200 MB)`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
