@@ -205,8 +205,8 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
     });
 
     it('streams a large object both ways in memory bounded well below its size', async () => {
-      const size = options.bigObjectBytes ?? 20 * 1024 * 1024;
-      const budget = options.memoryBudget ?? 12 * 1024 * 1024;
+      const size = options.bigObjectBytes ?? 64 * 1024 * 1024;
+      const budget = options.memoryBudget ?? 24 * 1024 * 1024;
       const expected = createHash('sha256');
       const memory = new MemoryWatch();
       const result = await memory.during(() => store.put('big/object.bin', generated(size, expected), { size }));
