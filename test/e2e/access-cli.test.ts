@@ -84,6 +84,18 @@ describe('bevara secrecy', () => {
     for (const d of due) expect(secret.has(d.objectId)).toBe(true);
   });
 
+  it('due without --json shows each marking with the day it runs from, as the JSON has it', async () => {
+    const [json, text] = await Promise.all([bevaraIn(dir, ['secrecy', 'due', '--all', '--json']), bevaraIn(dir, ['secrecy', 'due', '--all'])]);
+    expect([json.code, text.code], text.stderr).toEqual([0, 0]);
+    const due = jsonLines<{ id: string; markings: Array<{ ground: string | null; from: string | null }> }>(json.stdout);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines).toHaveLength(due.length);
+    for (const d of due) {
+      const line = lines.find((l) => l.endsWith(`[${d.id}]`));
+      for (const m of d.markings) expect(line, d.id).toContain(`${m.ground ?? '(no ground)'} from ${m.from ?? "the record's date"}`);
+    }
+  });
+
   it('clear releases a record and set withholds one: new versions, PREMIS events, audit entries, kept by a rebuild', async () => {
     const toRelease = withheld()[0]!;
     const toWithhold = released()[0]!;

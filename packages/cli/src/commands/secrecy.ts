@@ -27,7 +27,9 @@ export const register: Register = (program, run) => {
           if (due.length === 0) ctx.io.out('No withheld record becomes public on a known day.');
           for (const d of due) {
             const when = d.publicFrom === 'never' ? (d.pendingReview ? 'review  ' : 'never   ') : d.publicFrom;
-            ctx.io.out(`${when}  ${d.objectId}  ${d.markings.map((m) => m.ground ?? '(no ground)').join('; ')}  [${d.id}]`);
+            // Each marking with the day it runs from, as in the JSON: the start date it states, else the record's date.
+            const markings = d.markings.map((m) => `${m.ground ?? '(no ground)'} from ${m.from ?? "the record's date"}`);
+            ctx.io.out(`${when}  ${d.objectId}  ${markings.join('; ')}  [${d.id}]`);
           }
           return 0;
         }),
