@@ -139,7 +139,12 @@ describe('bevara serve: /metrics and the audit schedule', () => {
         if (view.status === 'archived' || view.status === 'rejected' || view.status === 'failed') break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      text = await (await fetch(`${s.base}/metrics`)).text();
+      // The decision is visible before the ingest's last steps (audit entry, spool removal) end its timer.
+      for (let i = 0; i < 50; i++) {
+        text = await (await fetch(`${s.base}/metrics`)).text();
+        if (metric(text, 'bevara_ingest_queue_depth') === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       expect(metric(text, 'bevara_ingest_duration_seconds_count')).toBe(1);
       expect(metric(text, 'bevara_ingest_queue_depth')).toBe(0);
       expect((await fetch(`${s.base}/healthz`)).status).toBe(200);
