@@ -7,6 +7,23 @@ import { readAll } from './transaction.ts';
 
 const TUPLE_FOLDER = /^[0-9a-f]{3}\/$/;
 
+/**
+ * Path-to-digest maps already built, keyed by a version's state record. Callers read many files of one
+ * inventory (the catalog indexes every document of an AIP); rebuilding the map on each open made that
+ * quadratic. Keying on the state record itself means a different or replaced inventory is never served
+ * a stale map, and the WeakMap lets the map go with its inventory.
+ */
+const stateMaps = new WeakMap<object, Map<string, string>>();
+
+function pathDigests(inv: Inventory, version: string): Map<string, string> {
+  const state = inv.versions[version]?.state;
+  const cached = state && stateMaps.get(state);
+  if (cached) return cached;
+  const built = versionState(inv, version); // throws S-011 for a version the inventory lacks
+  if (state) stateMaps.set(state, built);
+  return built;
+}
+
 /** Read access to OCFL objects in one store. Only committed state is visible: it starts at the root inventory. */
 export class ObjectReader {
   constructor(private readonly store: BlobStore) {}
@@ -23,7 +40,7 @@ export class ObjectReader {
 
   /** Streams one logical file of a version (the head by default). */
   async open(inv: Inventory, logicalPath: string, version = inv.head): Promise<Readable> {
-    const digest = versionState(inv, version).get(logicalPath);
+    const digest = pathDigests(inv, version).get(logicalPath);
     if (!digest) throw new StorageError('S-001', `${inv.id} ${version} has no file ${logicalPath}`, { path: logicalPath });
     const contentPath = inv.manifest[digest]?.[0];
     if (!contentPath) throw new StorageError('S-011', `${inv.id}: digest ${digest} not in manifest`);
