@@ -108,14 +108,15 @@ export function disclosureRouter(options: DisclosureRouterOptions): Router {
     readRequest(archive, ref);
     const file = path.join(archive.paths.staging, `dip-${ref}-${process.pid}-${Date.now()}.zip`);
     const result = await buildDip(archive, ref, file, who);
-    const stream = fs.createReadStream(file);
-    // the zip lives in staging only while it is sent
-    stream.on('close', () => fs.rmSync(file, { force: true }));
+    // The zip leaves staging before it is sent: the open descriptor keeps its bytes until the response ends, and
+    // nothing stays behind when the client goes away or the process stops mid-send.
+    const fd = fs.openSync(file, 'r');
+    fs.rmSync(file, { force: true });
     ctx.type = 'application/zip';
     ctx.set('Content-Disposition', `attachment; filename="DIP-${ref}.zip"`);
     ctx.set('Digest', `sha-256=${Buffer.from(result.sha256, 'hex').toString('base64')}`);
-    ctx.length = fs.statSync(file).size;
-    ctx.body = stream;
+    ctx.length = fs.fstatSync(fd).size;
+    ctx.body = fs.createReadStream('', { fd });
   }));
   return router;
 }
