@@ -17,6 +17,9 @@ import { WHOLE_READ_BYTES } from './whole-read.ts';
 /** How much of the archive one read brings in. */
 const BLOCK_BYTES = 256 * 1024;
 
+/** A large entry's data is read in chunks this size: the default 64 KiB meant a thread-pool round trip per 64 KiB. */
+const LARGE_ENTRY_CHUNK_BYTES = 1024 * 1024;
+
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const LOCAL_HEADER_BYTES = 30;
 
@@ -81,7 +84,7 @@ export class BlockReader extends yauzl.RandomAccessReader {
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
-    return createReadStream(this.file, { start, end: end - 1 });
+    return createReadStream(this.file, { start, end: end - 1, highWaterMark: LARGE_ENTRY_CHUNK_BYTES });
   }
 }
 
