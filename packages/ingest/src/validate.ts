@@ -6,6 +6,7 @@
  * The two stages are apart (validateMets, then its filePass) so that ingest can decide after the METS stage
  * whether to open storage, and join the file pass to store every file in the same read.
  */
+import type { Document } from 'libxmljs2';
 import { IngestError } from './errors.ts';
 import { DEFAULT_FORMAT_POLICY, type FormatPolicy } from './formats/policy.ts';
 import type { FileFacts, Result, ValidationReport } from './report/types.ts';
@@ -47,6 +48,11 @@ export interface ValidateOptions {
   staging?: string;
   limits?: Partial<ReadLimits>;
   xmlLimits?: Partial<XmlLimits>;
+  /**
+   * METS documents the caller has already read safely and parsed (with the same XML limits), by package path:
+   * used instead of reading and parsing them again. Ingest's probe reads them first; a large METS took seconds.
+   */
+  parsed?: ReadonlyMap<string, Document>;
 }
 
 const FGS12_PROFILE_MARK = 'CommonSpecificationSwedenPackageProfile';
@@ -77,8 +83,8 @@ export async function validateMets(pkg: PackageView, options: ValidateOptions): 
   };
   const readMets = async (file: string, kind: MetsDocument['kind'], repName?: string): Promise<MetsDocument | undefined> => {
     try {
-      const bytes = await readXmlSafely(await pkg.open(file), { name: file, ...(options.xmlLimits ? { limits: options.xmlLimits } : {}) });
-      const doc = parseSafeBytes(bytes, file);
+      const doc = options.parsed?.get(file) ??
+        parseSafeBytes(await readXmlSafely(await pkg.open(file), { name: file, ...(options.xmlLimits ? { limits: options.xmlLimits } : {}) }), file);
       const root = doc.root();
       if (root === null) throw new IngestError('I-011', 'XML has no root element', { file });
       results.push(bevara('BEVARA-001', 'passed', 'well-formed, no DOCTYPE, within limits', file));

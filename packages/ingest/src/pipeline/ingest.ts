@@ -100,7 +100,7 @@ export async function ingestThrough(
     run.setStatus('validating');
     let stage: MetsStage;
     try {
-      stage = await validateMets(pkg, validateOptions(archive, options));
+      stage = await validateMets(pkg, { ...validateOptions(archive, options), parsed: facts.mets });
     } catch (e) {
       if (!isRefusal(e)) throw e;
       return reject(run, refusalReport(pkg.rootName, e), facts);

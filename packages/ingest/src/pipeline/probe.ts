@@ -20,12 +20,14 @@ export interface PackageFacts {
   /** The submission agreement the package cites (metsHdr/altRecordID TYPE="SUBMISSIONAGREEMENT"). */
   agreementReference?: string;
   cases: ErmsCase[];
+  /** The METS documents read and parsed here (with the default XML limits), for validation to use rather than parse again. */
+  mets: Map<string, Document>;
 }
 
 const ROOT_METS = ['METS.xml', 'sip.xml', 'mets.xml'];
 
 export async function probePackage(pkg: PackageView): Promise<PackageFacts> {
-  const facts: PackageFacts = { cases: [] };
+  const facts: PackageFacts = { cases: [], mets: new Map() };
   const rootFile = ROOT_METS.find((f) => pkg.entry(f)?.type === 'file');
   const metsFiles = [
     ...(rootFile ? [rootFile] : []),
@@ -36,6 +38,7 @@ export async function probePackage(pkg: PackageView): Promise<PackageFacts> {
     const doc = await readSafely(pkg, file);
     const root = doc?.root();
     if (!doc || !root) continue;
+    facts.mets.set(file, doc);
     if (file === rootFile) {
       const objid = attr(root, 'OBJID')?.trim();
       if (objid) facts.objid = objid;
