@@ -41,7 +41,7 @@ export const register: Register = (program, run) => {
             ctx.io.out(jsonLine(searchJson(result)));
             return 0;
           }
-          ctx.io.out(`${result.total} released record${result.total === 1 ? '' : 's'}`);
+          ctx.io.out(`${result.totalRelation === 'gte' ? 'more than ' : ''}${result.total} released record${result.total === 1 ? '' : 's'}`);
           for (const r of result.records) {
             ctx.io.out(`${r.objectId}  ${r.date ?? '          '}  ${r.title ?? '(untitled)'}  [${r.id}]`);
             if (r.snippet) ctx.io.out(`    ${r.snippet.replace(/\u0001/g, '«').replace(/\u0002/g, '»')}`);
