@@ -70,6 +70,23 @@ describe('zip entries', () => {
     }
   });
 
+  it('streams a large stored entry in 1 MiB chunks, not the 64 KiB stream default', async () => {
+    const large = randomBytes(3 * 1024 * 1024 + 100);
+    const pkg = await openPackage(await writeZipFile('large.zip', [{ name: 'pkg/large.bin', data: large }]));
+    try {
+      const sizes: number[] = [];
+      const chunks: Buffer[] = [];
+      for await (const c of await pkg.open('large.bin')) {
+        sizes.push((c as Buffer).length);
+        chunks.push(c as Buffer);
+      }
+      expect(Buffer.concat(chunks).equals(large)).toBe(true);
+      expect(sizes).toEqual([1024 * 1024, 1024 * 1024, 1024 * 1024, 100]);
+    } finally {
+      await pkg.close();
+    }
+  });
+
   const damaged: [string, (entries: RawZipEntry[]) => void, (zip: Buffer) => void][] = [
     ['deflated bytes that do not inflate', (e) => { e[1]!.data = Buffer.from('this is not deflate data at all, just text'); }, () => {}],
     ['an entry holding more than its directory record says', (e) => { e[1]!.uncompressedSize = 100; }, () => {}],
