@@ -12,6 +12,7 @@ import type { PackageView } from '../sip/types.ts';
 import { validateMets } from '../validate.ts';
 import { AipFeed } from './aip-files.ts';
 import { ingestThrough } from './ingest.ts';
+import { probePackage } from './probe.ts';
 import type { Agreement } from './types.ts';
 
 let work: string;
@@ -131,6 +132,25 @@ describe('one streaming pass from package to AIP', () => {
     expect(fifth).toBe(true);
     feed.abort(new Error('end of test'));
     await expect(feed.add('f5', () => undefined)).rejects.toThrow('end of test');
+  });
+
+  it('the METS stage takes the METS documents the probe parsed: it neither reads nor parses them again', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'one-pass-parsed', organisation: 'Exempelby kommun', cases: 1 });
+    const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'parsed-')));
+    const { view, opens } = counting(await openPackage(dir));
+    try {
+      const facts = await probePackage(view);
+      expect([...facts.mets.keys()]).toEqual(['sip.xml']);
+      opens.clear();
+      const stage = await validateMets(view, { parsed: facts.mets });
+      expect(stage.valid).toBe(true);
+      expect(opens.get('sip.xml')).toBeUndefined();
+      // without them the stage reads the METS itself, so the count above can tell the two apart
+      await validateMets(view, {});
+      expect(opens.get('sip.xml')).toBe(1);
+    } finally {
+      await view.close();
+    }
   });
 
   it('a slow sink slows the read: the bytes between reader and sink stay bounded', async () => {
