@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -102,6 +103,10 @@ describe('ingestPackage', () => {
     const result = await ingestPackage(archive, dir, { agreement, submitter: 's' });
     expect(result.outcome).toBe('rejected');
     expect(result.receipt.receipt.failedRules.length).toBeGreaterThan(0);
+    // the receipt still gives each file's SHA-256 as it arrived, read in the validating pass
+    const listed = result.receipt.receipt.files;
+    expect(listed.map((f) => f.path)).toEqual(spec.files.map((f) => f.path).filter((p) => p !== 'METS.xml').sort());
+    for (const f of listed) expect(f.sha256).toBe(createHash('sha256').update(fs.readFileSync(path.join(dir, f.path))).digest('hex'));
     expect(result.aip).toBeUndefined();
     expect(archive.list().length).toBe(before);
     expect(stagingLeft()).toEqual([]);

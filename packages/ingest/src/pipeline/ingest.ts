@@ -123,9 +123,9 @@ export async function ingestThrough(
       state.packageSha256 ??= manifestSha256(digests);
       const again = knownSha === undefined ? ledger.findDecided(state.packageId, state.packageSha256, options.agreement.id) : undefined;
       if (again !== undefined) return repeated(ledger, again, pkg.rootName);
-      if (!updateRefused || !report.valid) return reject(run, report, facts);
+      if (!updateRefused || !report.valid) return reject(run, report, facts, digests);
       const e = new IngestError('I-016', `${state.packageId} is archived already (${aipId}) and agreement ${options.agreement.id} does not allow updates`, { aip: aipId });
-      return reject(run, { ...report, valid: false, results: [...report.results, refusalResult(e)] }, facts);
+      return reject(run, { ...report, valid: false, results: [...report.results, refusalResult(e)] }, facts, digests);
     }
     return await archiveInPass(run, pkg, stage, facts, aipId, existing?.head, knownSha === undefined);
   } catch (e) {
@@ -225,7 +225,7 @@ async function archiveInPass(
     await dropVersion('the file pass failed');
     throw e;
   }
-  stored = [...observed.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  stored = sortedByPath([...observed.values()]);
   if (folderDigest) {
     state.packageSha256 = manifestSha256(stored);
     const earlier = ledger.findDecided(state.packageId!, state.packageSha256, options.agreement.id);
@@ -236,7 +236,7 @@ async function archiveInPass(
   }
   if (!report.valid) {
     await dropVersion('the package is rejected');
-    return reject(run, report, facts);
+    return reject(run, report, facts, stored);
   }
 
   state.decidedAt = new Date().toISOString();
@@ -264,17 +264,24 @@ function closingFiles(version: string, signed: SignedReceipt, report: Validation
   ];
 }
 
-async function reject(run: Run, report: ValidationReport, facts: Partial<PackageFacts>): Promise<IngestResult> {
+/** `read`: the files the pass read, with their digests as they arrived (none when the package was refused before it). */
+async function reject(run: Run, report: ValidationReport, facts: Partial<PackageFacts>, read: readonly FileDigest[] = []): Promise<IngestResult> {
   const { archive, ledger, state, options } = run;
   state.decidedAt = new Date().toISOString();
   state.status = 'rejected';
   state.packageId ??= state.packageName!;
   const rules = [...new Set(report.results.filter((r) => r.status === 'failed').map((r) => r.id))];
-  const signed = signReceipt(receiptOf(archive, state, 'rejected', rules, undefined, [], facts), archive.keys.signer());
+  const signed = signReceipt(receiptOf(archive, state, 'rejected', rules, undefined, sortedByPath(read), facts), archive.keys.signer());
   ledger.decide(state, report, signed);
   options.onStatus?.('rejected');
   await archive.record({ type: 'submission.rejected', actor: options.submitter, subject: state.packageId, data: { submission: state.id, rules } });
   return { submissionId: state.id, package: state.packageName!, packageId: state.packageId, outcome: 'rejected', report, receipt: signed, repeated: false };
+}
+
+type FileDigest = Pick<StoredFile, 'path' | 'size' | 'sha256'>;
+
+function sortedByPath<T extends FileDigest>(files: readonly T[]): T[] {
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function repeated(ledger: SubmissionLedger, id: string, name: string): IngestResult {
@@ -293,7 +300,7 @@ function repeated(ledger: SubmissionLedger, id: string, name: string): IngestRes
 
 function receiptOf(
   archive: Archive, state: SubmissionState, outcome: Receipt['outcome'], failedRules: string[],
-  aip: Receipt['aip'], stored: StoredFile[], facts: Partial<PackageFacts>,
+  aip: Receipt['aip'], stored: readonly FileDigest[], facts: Partial<PackageFacts>,
 ): Receipt {
   return {
     format: RECEIPT_FORMAT,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -99,6 +100,10 @@ describe('one streaming pass from package to AIP', () => {
     expect(result.outcome).toBe('rejected');
     expect(result.report.results.some((r) => r.status === 'failed' && r.location?.file !== undefined)).toBe(true);
     expect(storeFiles().filter((f) => !before.includes(f))).toEqual([]);
+    // the rejected receipt names each file with the SHA-256 read in the pass, the tampered one as it arrived
+    const listed = new Map(result.receipt.receipt.files.map((f) => [f.path, f.sha256]));
+    expect(listed.get(content.path)).toBe(createHash('sha256').update(fs.readFileSync(path.join(dir, content.path))).digest('hex'));
+    expect(filesOf(await openPackage(dir)).filter((f) => !listed.has(f))).toEqual([]);
     // every file was read, once (below)
     expect(counted!.opens.size).toBe(filesOf(await openPackage(dir)).length);
     for (const [p, n] of counted!.opens) expect({ p, n }).toEqual({ p, n: 1 });
