@@ -46,6 +46,16 @@ export function toReadable(source: Readable | Buffer): Readable {
   throw new TypeError('put() takes a Readable or a Buffer');
 }
 
+/** S-002 for a copy whose read-back differs from what was written to it. */
+export function readBackMismatch(store: string, key: string, expected: PutResult, actual: PutResult): StorageError {
+  return new StorageError('S-002', `read-back of ${key} on store ${store}: expected sha256 ${expected.sha256} (${expected.size} bytes), found ${actual.sha256} (${actual.size} bytes)`, {
+    store,
+    key,
+    expected: expected.sha256,
+    actual: actual.sha256,
+  });
+}
+
 /** Throws S-020 (size) or S-002 (digest) when `actual` differs from what the caller expected. */
 export function checkExpected(key: string, actual: PutResult, expected: PutOptions['expected']): void {
   if (expected?.size !== undefined && actual.size !== expected.size) {

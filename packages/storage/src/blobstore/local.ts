@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { isBevaraError, StorageError } from '../errors.ts';
-import { checkExpected, Sha256Meter, toReadable } from './digest.ts';
+import { checkExpected, readBackMismatch, Sha256Meter, toReadable } from './digest.ts';
 import { hashFiles, startHashWorkers, type FileDigest } from './hash-pool.ts';
 import { fsyncDir, writeFileDurably } from './durable.ts';
 import {
@@ -397,6 +397,8 @@ function smallFileDigest(file: string): PutResult | 'large' | 'missing' {
     // one more byte tells a file that grew since fstat from one that did not
     if (readSync(fd, probeBuffer, 0, 1, read) !== 0) return 'large';
     return { size: read, sha256: createHash('sha256').update(smallBuffer.subarray(0, read)).digest('hex') };
+  } catch {
+    return 'large'; // a read error (EISDIR, EIO): the hash worker's path reports it as a typed failure
   } finally {
     closeSync(fd);
   }
@@ -405,12 +407,7 @@ function smallFileDigest(file: string): PutResult | 'large' | 'missing' {
 /** Throws S-002 unless the file as read back has the size and digest of what was written. */
 function checkReread(store: string, key: string, written: PutResult, reread: PutResult): void {
   if (reread.size === written.size && reread.sha256 === written.sha256) return;
-  throw new StorageError('S-002', `read-back of ${key} on store ${store}: expected sha256 ${written.sha256} (${written.size} bytes), found ${reread.sha256} (${reread.size} bytes)`, {
-    store,
-    key,
-    expected: written.sha256,
-    actual: reread.sha256,
-  });
+  throw readBackMismatch(store, key, written, reread);
 }
 
 function isMissing(e: unknown): boolean {

@@ -6,6 +6,7 @@
  * as a wrong size. Only the two counters below are shared; the bytes themselves come from the file.
  */
 import { Worker } from 'node:worker_threads';
+import type { FileDigest } from './hash-pool.ts';
 import type { PutResult } from './store.ts';
 
 // Plain JavaScript run with `eval`, so it loads the same under tsx, vitest and a build.
@@ -69,7 +70,7 @@ export class FileReReader {
     this.#counters[1] = -1n;
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, shared } });
     this.#result = new Promise<PutResult>((resolve, reject) => {
-      this.#worker.once('message', (m: PutResult | { error: string; message: string }) => {
+      this.#worker.once('message', (m: FileDigest) => {
         if ('error' in m) reject(Object.assign(new Error(`re-reading ${file}: ${m.message}`), { code: m.error }));
         else resolve(m);
       });

@@ -144,9 +144,10 @@ export class ObjectTransaction {
     // Content that no version refers to any more must not stay in the manifest (OCFL E107).
     const referenced = new Set(Object.keys(stateByDigest));
     for (const v of Object.values(this.previous?.versions ?? {})) for (const d of Object.keys(v.state)) referenced.add(d);
+    // A read-back still running must not meet a deleted file.
+    if ([...this.newContent.keys()].some((d) => !referenced.has(d))) await this.readBehind.settled();
     for (const [digest, contentPath] of this.newContent) {
       if (!referenced.has(digest)) {
-        await this.readBehind.settled();
         await this.store.delete(`${this.objectRoot}/${contentPath}`);
         this.manifest.delete(digest);
       }

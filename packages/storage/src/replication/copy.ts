@@ -4,6 +4,7 @@
  * from the target and hashed again, so a store that acknowledges a write it did not keep is caught
  * before the archive reports anything as stored.
  */
+import { readBackMismatch } from '../blobstore/digest.ts';
 import type { BlobStore, PutResult } from '../blobstore/store.ts';
 import { StorageError, STORAGE_ERRORS, isBevaraError } from '../errors.ts';
 
@@ -21,14 +22,7 @@ export async function hashStored(store: BlobStore, key: string): Promise<PutResu
 export async function readBack(store: BlobStore, key: string, expected: PutResult): Promise<void> {
   const actual = await hashStored(store, key);
   if (!actual) throw new StorageError('S-001', `read-back of ${key} on store ${store.name}: the object is missing`, { store: store.name, key });
-  if (actual.size !== expected.size || actual.sha256 !== expected.sha256) {
-    throw new StorageError('S-002', `read-back of ${key} on store ${store.name}: expected sha256 ${expected.sha256} (${expected.size} bytes), found ${actual.sha256} (${actual.size} bytes)`, {
-      store: store.name,
-      key,
-      expected: expected.sha256,
-      actual: actual.sha256,
-    });
-  }
+  if (actual.size !== expected.size || actual.sha256 !== expected.sha256) throw readBackMismatch(store.name, key, expected, actual);
 }
 
 /** Streams `key` from one store to another, checks it on the way in, then reads it back. */
