@@ -38,7 +38,7 @@ import { validateMets, type MetsStage, type ValidateOptions } from '../validate.
 import { AipFeed, formatOf, identificationOf, SUBMISSION_DIR, type StoredFile } from './aip-files.ts';
 import { keepingView, type KeptView } from './kept-view.ts';
 import { SubmissionLedger, type SubmissionState } from './ledger.ts';
-import { fileSha256, manifestSha256 } from './package-digest.ts';
+import { fileSha256, manifestSha256, sortedByPath } from './package-digest.ts';
 import { probePackage, type PackageFacts } from './probe.ts';
 import type { IngestOptions, IngestResult } from './types.ts';
 
@@ -279,10 +279,6 @@ async function reject(run: Run, report: ValidationReport, facts: Partial<Package
 }
 
 type FileDigest = Pick<StoredFile, 'path' | 'size' | 'sha256'>;
-
-function sortedByPath<T extends FileDigest>(files: readonly T[]): T[] {
-  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
 
 function repeated(ledger: SubmissionLedger, id: string, name: string): IngestResult {
   const state = ledger.get(id);

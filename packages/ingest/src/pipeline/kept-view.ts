@@ -4,7 +4,8 @@
  * served from memory when the file pass reaches them, so every file is read from the container once. Once the
  * pass begins nothing new is kept, and a kept file is let go after it is served.
  */
-import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
+import { bufferStream } from '../sip/whole-read.ts';
 import type { PackageView } from '../sip/types.ts';
 
 /** Most bytes kept at once; a document that does not fit is simply read again by the pass. */
@@ -33,7 +34,7 @@ export function keepingView(pkg: PackageView, budget = KEEP_BUDGET): KeptView {
           kept.delete(path);
           used -= bytes.length;
         }
-        return Readable.from([bytes], { objectMode: false });
+        return bufferStream(bytes);
       }
       const source = await pkg.open(path);
       if (passing || used + (pkg.entry(path)?.size ?? Infinity) > budget) return source;

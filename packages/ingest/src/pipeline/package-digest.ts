@@ -15,9 +15,14 @@ export async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A copy of `files` in package path order (byte order, as `sort` in the C locale). */
+export function sortedByPath<T extends { path: string }>(files: readonly T[]): T[] {
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 /** The folder digest from every file's SHA-256 (package paths). */
 export function manifestSha256(files: readonly { path: string; sha256: string }[]): string {
   const manifest = createHash('sha256');
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) manifest.update(`${f.sha256}  ./${f.path}\n`);
+  for (const f of sortedByPath(files)) manifest.update(`${f.sha256}  ./${f.path}\n`);
   return manifest.digest('hex');
 }

@@ -11,7 +11,7 @@ const MAX_FINDINGS_PER_RULE = 50;
  * Where a finding is, or how to work it out: a rule that may find thousands of the same problem passes a function,
  * so an element's XPath is computed only for the findings listed.
  */
-export type FindingLocation = Partial<Location> | (() => Partial<Location>);
+type FindingLocation = Partial<Location> | (() => Partial<Location>);
 
 export class RuleReporter {
   private readonly findings: Result[] = [];

@@ -152,7 +152,7 @@ async function readWithPreParse(source: Readable, path: string, d: Digester, lim
 }
 
 /** Writes one chunk and waits while the destination is full; fails when the destination is destroyed meanwhile. */
-export async function writeWithBackpressure(to: Writable, chunk: Buffer): Promise<void> {
+async function writeWithBackpressure(to: Writable, chunk: Buffer): Promise<void> {
   if (to.destroyed) throw to.errored ?? new Error('the destination was closed');
   if (to.write(chunk)) return;
   await new Promise<void>((resolve, reject) => {
@@ -173,6 +173,7 @@ export async function writeWithBackpressure(to: Writable, chunk: Buffer): Promis
  */
 export function windowedSource(pkg: PackageView, path: string, read: FileRead): ByteSource {
   const { size, head, tail } = read;
+  let whole: Buffer | undefined;
   return {
     size,
     async read(offset, length) {
@@ -180,7 +181,10 @@ export function windowedSource(pkg: PackageView, path: string, read: FileRead): 
       const tailStart = size - tail.length;
       if (offset >= tailStart) return tail.subarray(offset - tailStart, offset - tailStart + length);
       // Head and tail meet in a file of up to twice the window: together they are every byte.
-      if (tailStart <= head.length) return Buffer.concat([head, tail.subarray(head.length - tailStart)]).subarray(offset, offset + length);
+      if (tailStart <= head.length) {
+        whole ??= Buffer.concat([head, tail.subarray(head.length - tailStart)]);
+        return whole.subarray(offset, offset + length);
+      }
       const out = Buffer.allocUnsafe(length);
       let pos = 0;
       let filled = 0;

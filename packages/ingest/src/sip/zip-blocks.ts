@@ -24,7 +24,7 @@ const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const LOCAL_HEADER_BYTES = 30;
 
 /** A zip entry's structure does not match its central directory record; the message says how. */
-export class ZipEntryError extends Error {}
+class ZipEntryError extends Error {}
 
 export function isSmallEntry(e: Entry): boolean {
   return (

@@ -23,8 +23,6 @@ export interface SafeXmlOptions {
   /** Name used in error details and locations. */
   name: string;
   limits?: Partial<XmlLimits>;
-  /** Sees every chunk as it is read, e.g. to hash the file in the same pass. */
-  observe?: (chunk: Buffer) => void;
 }
 
 /** Reads a stream, refusing unsafe XML; returns the document's bytes for the DOM parse. */
@@ -43,15 +41,14 @@ export async function readXmlSafely(source: Readable, options: SafeXmlOptions): 
       if (size > limits.maxBytes) {
         throw new IngestError('I-010', 'XML exceeds the size limit', { file: name, limit: limits.maxBytes });
       }
-      options.observe?.(chunk);
       chunks.push(chunk);
       if (!headChecked && size >= HEAD_BYTES) {
-        refuseForeignEncoding(Buffer.concat(chunks, size), name);
+        refuseForeignEncoding(Buffer.concat(chunks, Math.min(size, HEAD_BYTES)), name);
         headChecked = true;
       }
       scanner.write(chunk);
     }
-    if (!headChecked) refuseForeignEncoding(Buffer.concat(chunks, size), name);
+    if (!headChecked) refuseForeignEncoding(Buffer.concat(chunks, Math.min(size, HEAD_BYTES)), name);
   } catch (err) {
     source.destroy();
     if (err instanceof IngestError) throw err;
