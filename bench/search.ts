@@ -16,7 +16,7 @@ import { Archive, type CatalogExtension, type IndexedAip } from '@bevara/storage
 import { accessCatalog, searchPublic, type SearchParams } from '../packages/access/src/index.ts';
 import { ermsCatalog, SubmissionService } from '@bevara/ingest';
 import { createApp } from '../packages/cli/src/serve/app.ts';
-import { median } from './lib.ts';
+import { loadAverage, median } from './lib.ts';
 
 const RECORDS = Number(process.env['BENCH_SEARCH_RECORDS'] ?? 1_000_000);
 const ROUNDS = Number(process.env['BENCH_SEARCH_ROUNDS'] ?? 30);
@@ -183,7 +183,7 @@ try {
     ['paging: 6th page of "beslut"', { q: 'beslut', ...(cursor ? { cursor } : {}) }],
   ];
   const url = (p: SearchParams) => `${base}/api/v1/public/records?${new URLSearchParams(Object.entries(p).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
-  console.log(`search over ${RECORDS} records, ${ROUNDS} rounds per query; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`search over ${RECORDS} records, ${ROUNDS} rounds per query; load ${loadAverage()}`);
   for (const [name, params] of queries) {
     const statements = recordStatements(db, params);
     const api: number[] = [];

@@ -10,7 +10,7 @@
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { existsSync, createReadStream } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePackage } from '../packages/ingest/src/generator/generate.ts';
@@ -19,7 +19,7 @@ import { validatePackage } from '../packages/ingest/src/validate.ts';
 import { parseSafeBytes } from '../packages/ingest/src/xml/dom.ts';
 import { readXmlSafely } from '../packages/ingest/src/xml/safe.ts';
 import { validateAgainst } from '../packages/ingest/src/xml/xsd.ts';
-import { median, report, timed } from './lib.ts';
+import { loadAverage, median, report, timed } from './lib.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const FILES = Number(process.env['BENCH_SMALL_FILES'] ?? 10_000);
@@ -32,7 +32,7 @@ async function seconds(f: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
-const load = (): string => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const load = (): string => `load average ${loadAverage()}`;
 
 const work = await mkdtemp(join(process.env['BENCH_DIR'] ?? tmpdir(), 'bevara-bench-validate-'));
 try {

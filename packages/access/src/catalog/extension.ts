@@ -121,6 +121,8 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
   // pending terms out whenever a rowid is not above the last one, and rowids out of order made a segment
   // per record (a 200,000-record build took minutes of merging).
   const byDay = records.map((r) => ({ r, day: dayNumber(r.date) })).sort((a, b) => a.day - b.day || a.r.id - b.r.id);
+  // The last rid taken on the day being indexed: asked of the catalog once per day, then counted on.
+  let current: { day: number; rid: number } | undefined;
   for (const { r, day } of byDay) {
     const kase = caseById.get(r.case_id);
     if (!kase) continue;
@@ -139,8 +141,11 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
     const assessed = assessSecrecy(markings, r.date, new Date(), table).markings;
     const year = r.date && /^\d{4}/.test(r.date) ? Number(r.date.slice(0, 4)) : null;
     // The rid says where the record sorts (see record-order.ts): the next free one of its day.
-    const [first, last] = ridsOfDay(day);
-    const rid = ((lastRidOfDay.get(first, last) as { rid: number | null }).rid ?? first - 1) + 1;
+    if (current?.day !== day) {
+      const [first, last] = ridsOfDay(day);
+      current = { day, rid: (lastRidOfDay.get(first, last) as { rid: number | null }).rid ?? first - 1 };
+    }
+    const rid = ++current.rid;
     insRecord.run(
       rid, publicId, aipId, kase.publicId, r.object_id, kase.row.diarienummer, r.title, r.record_type, r.date, year, kase.row.organisation,
       publicFrom(assessed), publicFrom(assessed.filter((m) => m.marking.coversRegistration)),

@@ -10,7 +10,7 @@
  * "no readable date", which sorts last. The largest rid, of 9999-99-99, stays below 2⁵³, so rids are exact
  * JavaScript numbers. 2³¹ records of one day is beyond any catalog.
  */
-export const RIDS_PER_DAY = 2 ** 31;
+const RIDS_PER_DAY = 2 ** 31;
 
 const DAYS_PER_YEAR = 372;
 

@@ -44,7 +44,7 @@ export interface SecrecyMarking {
  * `<restriction restrictionType="other_type" otherRestrictionType="registration_details">` (compared
  * without case). Its `Lagrum`/`regulation` is its legal ground as for any marking.
  */
-export const REGISTRATION_TYPES = ['registreringsuppgifter', 'registration_details'] as const;
+const REGISTRATION_TYPES = ['registreringsuppgifter', 'registration_details'] as const;
 
 export interface ErmsDocument {
   /** Package-relative path of the file, '/'-separated. */

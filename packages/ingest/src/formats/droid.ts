@@ -200,6 +200,7 @@ export function matchSignatures(file: SignatureFile, head: Buffer, tail: Buffer)
     for (const g of sig.grams) {
       if ((g.eof ? tailMap : headGrams)[g.gram] !== s) { present = false; break; }
     }
+    if (!present) continue;
     for (const b of sig.bytes) {
       if ((b.eof ? tailByteMap : headBytes)[b.byte] !== s) { present = false; break; }
     }
