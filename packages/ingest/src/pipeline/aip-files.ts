@@ -49,10 +49,11 @@ export class AipFeed {
   private taken: (() => void) | undefined;
 
   /**
-   * A pipe for one package file's bytes, once storage has taken enough of the files before it; `format` is read
-   * by storage after the put, when the pass has judged the file.
+   * A pipe for one package file's bytes, once storage has taken enough of the files before it. Storage asks
+   * `stored` for the file's digest (so the bytes are hashed once, by the pass; storage checks it by reading the
+   * file back) and format once the pipe has ended, that is once the pass has judged the file.
    */
-  async add(path: string, format: () => AipFile['format']): Promise<Gather> {
+  async add(path: string, stored: () => StoredFile | undefined): Promise<Gather> {
     while (this.queue.length >= WAITING_FILES && this.end === undefined) await new Promise<void>((resolve) => (this.taken = resolve));
     if (this.end !== undefined && 'error' in this.end) throw this.end.error;
     const pipe = new Gather();
@@ -63,8 +64,13 @@ export class AipFeed {
     this.push({
       path: `${SUBMISSION_DIR}/${path}`,
       source: pipe,
+      digest: () => {
+        const file = stored();
+        if (file === undefined) throw new Error(`${path}: storage asked for the digest of a file the pass has not judged`);
+        return { size: file.size, sha256: file.sha256 };
+      },
       get format() {
-        return format();
+        return formatOf(stored()?.identification);
       },
     });
     return pipe;
@@ -168,7 +174,7 @@ export async function identificationOf(pkg: PackageView, path: string, read: Fil
   }
 }
 
-export function formatOf(id: Identification | undefined): AipFile['format'] {
+function formatOf(id: Identification | undefined): AipFile['format'] {
   if (id === undefined || id.puid === null) return undefined;
   return { puid: id.puid, ...(id.name ? { name: id.name } : {}), ...(id.mime ? { mimeType: id.mime } : {}) };
 }

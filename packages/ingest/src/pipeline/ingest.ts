@@ -35,7 +35,7 @@ import type { PackageView } from '../sip/types.ts';
 import { agreementRefusal, SubmissionRegistry } from '../submission/agreements.ts';
 import { signReceipt, RECEIPT_FORMAT, type Receipt, type SignedReceipt } from '../submission/receipt.ts';
 import { validateMets, type MetsStage, type ValidateOptions } from '../validate.ts';
-import { AipFeed, formatOf, identificationOf, SUBMISSION_DIR, type StoredFile } from './aip-files.ts';
+import { AipFeed, identificationOf, SUBMISSION_DIR, type StoredFile } from './aip-files.ts';
 import { keepingView, type KeptView } from './kept-view.ts';
 import { SubmissionLedger, type SubmissionState } from './ledger.ts';
 import { fileSha256, manifestSha256, sortedByPath } from './package-digest.ts';
@@ -215,7 +215,7 @@ async function archiveInPass(
   try {
     report = await reportOrRefusal(pkg, () => stage.filePass({
       everyFile: true,
-      sink: (p) => feed.add(p, () => formatOf(observed.get(p)?.identification)),
+      sink: (p) => feed.add(p, () => observed.get(p)),
       onRead: async (p: string, read: FileRead, f: FileFacts) => {
         observed.set(p, { path: p, sha256: f.sha256, size: f.size, identification: await identificationOf(pkg, p, read, f) });
         progress(p);

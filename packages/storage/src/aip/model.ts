@@ -43,6 +43,12 @@ export interface AipFile {
   size?: number;
   /** When known beforehand (from the SIP's METS), checked while the bytes are stored. */
   sha256?: string;
+  /**
+   * The size and SHA-256 of the bytes `source` gave, as the caller computed them in its own read; asked for once
+   * the source has ended. Storage records it instead of hashing the bytes a second time and checks it by reading
+   * the stored file back (PutOptions.claimed).
+   */
+  digest?: () => { size: number; sha256: string };
   format?: FileFormat;
 }
 

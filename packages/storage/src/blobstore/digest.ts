@@ -1,26 +1,30 @@
 /**
  * Hashing while bytes flow: a pass-through stream that counts and SHA-256-hashes what passes, so
- * a store digests an object in the same pass that writes it, and the check of `expected`.
+ * a store digests an object in the same pass that writes it, and the check of `expected`. When the
+ * caller hashed the bytes already (PutOptions.claimed), it only counts them.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { StorageError } from '../errors.ts';
 import type { PutOptions, PutResult } from './store.ts';
 
 export class Sha256Meter extends Transform {
-  readonly #hash = createHash('sha256');
+  readonly #hash: Hash | undefined;
   #size = 0;
 
   /**
    * @param key for error messages
    * @param maxSize when known (expected.size), more bytes fail at once with S-020 instead of
    *   streaming on through a source that is already wrong
+   * @param claimed the caller's digest of these bytes: counted, not hashed again
    */
   constructor(
     private readonly key: string,
     private readonly maxSize?: number,
+    private readonly claimed?: () => PutResult,
   ) {
     super();
+    this.#hash = claimed ? undefined : createHash('sha256');
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -29,13 +33,25 @@ export class Sha256Meter extends Transform {
       done(sizeMismatch(this.key, this.maxSize, `more than ${this.maxSize}`));
       return;
     }
-    this.#hash.update(chunk);
+    this.#hash?.update(chunk);
     done(null, chunk);
   }
 
-  /** Size and digest of everything that passed; call once, after the stream has ended. */
+  /**
+   * Size and digest of everything that passed; call once, after the stream has ended. A claimed digest whose
+   * size is not what passed cannot be of these bytes: S-002.
+   */
   result(): PutResult {
-    return { size: this.#size, sha256: this.#hash.digest('hex') };
+    if (this.#hash) return { size: this.#size, sha256: this.#hash.digest('hex') };
+    const claim = this.claimed!();
+    if (claim.size !== this.#size) {
+      throw new StorageError('S-002', `writing ${this.key}: the caller's digest is of ${claim.size} bytes, ${this.#size} were given`, {
+        key: this.key,
+        expected: claim.size,
+        actual: this.#size,
+      });
+    }
+    return { size: claim.size, sha256: claim.sha256.toLowerCase() };
   }
 }
 

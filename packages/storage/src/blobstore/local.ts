@@ -62,7 +62,8 @@ export class LocalBlobStore implements BlobStore {
     assertValidKey(key);
     const file = await this.#pathFor(key);
     const dir = path.dirname(file);
-    const meter = new Sha256Meter(key, options.expected?.size);
+    // a caller's digest stands in for our own hash only where reading the file back will check it
+    const meter = new Sha256Meter(key, options.expected?.size, options.readBack ? options.claimed : undefined);
     const deferred = options.durability === 'deferred';
     let result: PutResult | undefined;
     try {

@@ -63,3 +63,26 @@ describe('LocalBlobStore.put with readBack', () => {
     expect(await store.digest('o/big')).toEqual({ size: big.length, sha256: sha(big) });
   });
 });
+
+describe('LocalBlobStore.put with a claimed digest', () => {
+  it('records the claim, checked by the read-back: a large file whose claim is wrong is not put', async () => {
+    const root = tempDir();
+    const store = new LocalBlobStore({ name: 'local', root });
+    const big = Buffer.alloc(65 * 1024 * 1024, 'y');
+    const right = { size: big.length, sha256: sha(big) };
+    expect(await store.put('o/big', big, { readBack: true, claimed: () => right })).toEqual({ ...right, reread: true });
+    const wrong = { size: big.length, sha256: sha(Buffer.from('other')) };
+    await expect(store.put('o/big2', big, { readBack: true, claimed: () => wrong })).rejects.toMatchObject({ code: 'S-002' });
+    expect(await store.stat('o/big2')).toBeNull();
+  });
+
+  it('a claim of another size fails at once; without readBack the claim is not used', async () => {
+    const root = tempDir();
+    const store = new LocalBlobStore({ name: 'local', root });
+    const bytes = Buffer.from('small file');
+    await expect(store.put('o/a', bytes, { readBack: true, claimed: () => ({ size: 3, sha256: sha(bytes) }) })).rejects.toMatchObject({ code: 'S-002' });
+    expect(await store.stat('o/a')).toBeNull();
+    const lie = { size: bytes.length, sha256: 'a'.repeat(64) };
+    expect(await store.put('o/b', bytes, { claimed: () => lie })).toEqual({ size: bytes.length, sha256: sha(bytes) });
+  });
+});

@@ -90,6 +90,13 @@ export interface PutOptions {
    * files) does, fails the put with S-002 when the bytes read back differ, and says so with `reread`.
    */
   readBack?: boolean;
+  /**
+   * The size and SHA-256 of the bytes `source` gives, as the caller computed them while feeding it; asked for
+   * once the source has ended. With `readBack`, a store may record this instead of hashing the same bytes a
+   * second time on the writing thread: the read-back then checks the stored bytes against it, and a claim
+   * that does not fit what was written fails the put with S-002.
+   */
+  claimed?: () => PutResult;
 }
 
 export interface PutResult {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,6 +90,23 @@ describe('ObjectTransaction on a real folder store', () => {
     expect(await lossy.stat(`${lossyTx.objectRoot}/v1/inventory.json`)).toBeNull();
     await lossyTx.abort();
     expect(files(lossyTx.objectRoot)).toEqual([]);
+  });
+
+  it('a digest the caller claims is checked by the read-back, also where it names content already stored', async () => {
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const alpha = Buffer.from('alpha');
+    const claim = (b: Buffer) => () => ({ size: b.length, sha256: sha(b) });
+    const { tx } = await begin(null);
+    expect(await tx.put('a.txt', alpha, undefined, claim(alpha))).toEqual({ digest: sha(alpha), size: 5 });
+    // bytes "alphb" claimed to be "alpha", which the object holds: the path must not come to name alpha's content
+    await expect(tx.put('b.txt', Buffer.from('alphb'), undefined, claim(alpha))).rejects.toMatchObject({ code: 'S-002' });
+    await tx.abort();
+
+    const other = await begin(null);
+    await other.tx.put('c.txt', Buffer.from('gamma'), undefined, claim(Buffer.from('gammb')));
+    await expect(other.tx.commit(info, signer)).rejects.toMatchObject({ code: 'S-002' });
+    await other.tx.abort();
+    expect(files(other.root)).toEqual([]);
   });
 
   it('abort of v1 removes the whole object; abort of v2 leaves v1 byte for byte', async () => {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
-import type { BlobStore } from '../blobstore/store.ts';
+import type { BlobStore, PutResult } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
+import { readBack } from '../replication/copy.ts';
 import { ReadBehind } from '../replication/read-behind.ts';
 import type { Signer } from '../signing/signer.ts';
 import {
@@ -90,10 +91,11 @@ export class ObjectTransaction {
   }
 
   /**
-   * Adds or replaces a logical path. The bytes are hashed while they are written (one pass); new
-   * content is then read back from the store while the version goes on (commit() waits for it).
+   * Adds or replaces a logical path. The bytes are hashed while they are written (one pass), or their digest is
+   * `claimed` by the caller who hashed them already; new content is then read back from the store while the
+   * version goes on (commit() waits for it).
    */
-  async put(logicalPath: string, source: Readable | Buffer, expected?: { size?: number; sha256?: string }): Promise<StateEntry> {
+  async put(logicalPath: string, source: Readable | Buffer, expected?: { size?: number; sha256?: string }, claimed?: () => PutResult): Promise<StateEntry> {
     this.assertOpen();
     if (!isSafeRelativePath(logicalPath)) throw new StorageError('S-014', `invalid logical path: ${logicalPath}`, { path: logicalPath });
     if (expected?.sha256 && this.manifest.has(expected.sha256) && expected.size !== undefined) {
@@ -104,15 +106,18 @@ export class ObjectTransaction {
       return entry;
     }
     const contentPath = `${versionName(this.version)}/content/${logicalPath}`;
-    const written = await this.store.put(`${this.objectRoot}/${contentPath}`, source, { durability: 'deferred', readBack: true, ...(expected ? { expected } : {}) });
+    const key = `${this.objectRoot}/${contentPath}`;
+    const written = await this.store.put(key, source, { durability: 'deferred', readBack: true, ...(expected ? { expected } : {}), ...(claimed ? { claimed } : {}) });
     const entry = { digest: written.sha256, size: written.size };
     if (this.manifest.has(written.sha256)) {
-      await this.store.delete(`${this.objectRoot}/${contentPath}`);
+      // the path will name content already stored: only once the new bytes are seen to be that content
+      if (!written.reread) await readBack(this.store, key, written);
+      await this.store.delete(key);
     } else {
       this.manifest.set(written.sha256, [contentPath]);
       this.newContent.set(written.sha256, contentPath);
       // a store that read the file back while writing it (written.reread) needs no second pass
-      await this.readBehind.start(`${this.objectRoot}/${contentPath}`, written);
+      await this.readBehind.start(key, written);
     }
     this.state.set(logicalPath, entry);
     return entry;
