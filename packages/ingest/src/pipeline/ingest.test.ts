@@ -8,6 +8,7 @@ import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { casesOf, documentsOf, ermsCatalog, secrecyOf } from '../erms-catalog/extension.ts';
 import { generatePackage } from '../generator/generate.ts';
+import { writeHostile } from '../generator/hostile.ts';
 import { writeFolder, writeZip } from '../generator/writers.ts';
 import { SubmissionRegistry } from '../submission/agreements.ts';
 import { ingestPackage } from './ingest.ts';
@@ -93,6 +94,25 @@ describe('ingestPackage', () => {
     expect(files.filter((f) => f.startsWith('submission/'))).toHaveLength(changed.truth.files.length);
     const [verification] = await archive.verify([first.aip!]);
     expect(verification!.ok).toBe(true);
+  });
+
+  it('a package file: the receipt gives the file\'s own SHA-256, and the same file again returns the first decision, archived or refused', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'idem-zip', organisation: 'Exempelby kommun', cases: 1 });
+    const zip = path.join(work, 'idem.zip');
+    await writeZip(spec, zip);
+    const first = await ingestPackage(archive, zip, { agreement, submitter: 's' });
+    expect(first.outcome).toBe('archived');
+    expect(first.receipt.receipt.packageSha256).toBe(createHash('sha256').update(fs.readFileSync(zip)).digest('hex'));
+    const again = await ingestPackage(archive, zip, { agreement, submitter: 's' });
+    expect(again).toMatchObject({ repeated: true, submissionId: first.submissionId, aip: first.aip });
+
+    const hostile = path.join(work, 'doctype.zip');
+    await writeHostile('xml-doctype', hostile);
+    const refused = await ingestPackage(archive, hostile, { agreement, submitter: 's' });
+    expect(refused.outcome).toBe('rejected');
+    expect(refused.receipt.receipt.packageSha256).toBe(createHash('sha256').update(fs.readFileSync(hostile)).digest('hex'));
+    const refusedAgain = await ingestPackage(archive, hostile, { agreement, submitter: 's' });
+    expect(refusedAgain).toMatchObject({ repeated: true, submissionId: refused.submissionId, outcome: 'rejected' });
   });
 
   it('rejects an invalid package with its failing rule IDs and leaves no AIP and no staging', async () => {

@@ -18,8 +18,9 @@
  *   known only after its pass, and its version is then aborted.
  * - a zip or tar over HTTP: spooled once while its SHA-256 is computed (submission/spool.ts); the pass reads the
  *   spooled file's entries (a tar is first copied to staging by sip/tar.ts to gain random access).
- * - a zip or tar given to the CLI: its SHA-256 is one sequential read of the file before the pass (needed up front
- *   for the repeat check), so such a package is read twice: this digest read, and the pass.
+ * - a zip or tar given to the CLI: its SHA-256 is a second read of the file, on a worker thread alongside the
+ *   validation and the pass; the repeat check asks the ledger as soon as it has come (a repeat found only after the
+ *   pass aborts the version it was writing).
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -38,7 +39,7 @@ import { validateMets, type MetsStage, type ValidateOptions } from '../validate.
 import { AipFeed, identificationOf, SUBMISSION_DIR, type StoredFile } from './aip-files.ts';
 import { keepingView, type KeptView } from './kept-view.ts';
 import { SubmissionLedger, type SubmissionState } from './ledger.ts';
-import { fileSha256, manifestSha256, sortedByPath } from './package-digest.ts';
+import { fileSha256, manifestSha256, PendingDigest, sortedByPath } from './package-digest.ts';
 import { probePackage, type PackageFacts } from './probe.ts';
 import type { IngestOptions, IngestResult } from './types.ts';
 
@@ -87,12 +88,13 @@ export async function ingestThrough(
   const pkg = keepingView(through(opened));
   try {
     state.packageName = pkg.rootName;
-    // Known before the pass for a file (and an upload, hashed while spooled); a folder's comes from the pass.
-    const knownSha = options.packageSha256 ?? ((await stat(packagePath)).isFile() ? await fileSha256(packagePath) : undefined);
-    if (knownSha !== undefined) state.packageSha256 = knownSha;
+    // An upload's digest is known (hashed while spooled); a package file's is computed on a worker thread while
+    // validation and the pass go on; a folder's comes from the pass.
+    if (options.packageSha256 !== undefined) state.packageSha256 = options.packageSha256;
+    else if ((await stat(packagePath)).isFile()) run.digest = new PendingDigest(packagePath);
     const facts = await probePackage(pkg);
     state.packageId = facts.objid ?? pkg.rootName;
-    const earlier = knownSha === undefined ? undefined : ledger.findDecided(state.packageId, knownSha, options.agreement.id);
+    const earlier = earlierDecision(run);
     if (earlier !== undefined) return repeated(ledger, earlier, pkg.rootName);
     const refusal = agreementRefusal(facts.agreementReference, options.agreement, SubmissionRegistry.open(archive).agreements());
     if (refusal) return reject(run, refusalReport(pkg.rootName, refusal), facts);
@@ -105,6 +107,9 @@ export async function ingestThrough(
       if (!isRefusal(e)) throw e;
       return reject(run, refusalReport(pkg.rootName, e), facts);
     }
+    // a package file's digest may have come by now: a repeat then skips the pass
+    const again = earlierDecision(run);
+    if (again !== undefined) return repeated(ledger, again, pkg.rootName);
     const aipId = aipIdFor(state.packageId);
     const existing = archive.catalog.get(aipId);
     const updateRefused = Boolean(existing) && !options.agreement.allowUpdates;
@@ -120,14 +125,13 @@ export async function ingestThrough(
           progress(p);
         },
       }));
-      state.packageSha256 ??= manifestSha256(digests);
-      const again = knownSha === undefined ? ledger.findDecided(state.packageId, state.packageSha256, options.agreement.id) : undefined;
+      const again = await decisionAfterPass(run, digests);
       if (again !== undefined) return repeated(ledger, again, pkg.rootName);
       if (!updateRefused || !report.valid) return reject(run, report, facts, digests);
       const e = new IngestError('I-016', `${state.packageId} is archived already (${aipId}) and agreement ${options.agreement.id} does not allow updates`, { aip: aipId });
       return reject(run, { ...report, valid: false, results: [...report.results, refusalResult(e)] }, facts, digests);
     }
-    return await archiveInPass(run, pkg, stage, facts, aipId, existing?.head, knownSha === undefined);
+    return await archiveInPass(run, pkg, stage, facts, aipId, existing?.head);
   } catch (e) {
     throw failed(ledger, state, e);
   } finally {
@@ -141,7 +145,30 @@ interface Run {
   ledger: SubmissionLedger;
   state: SubmissionState;
   options: IngestOptions;
+  /** A package file's SHA-256 while it is being computed. */
+  digest?: PendingDigest;
+  /** The ledger was asked whether this package (OBJID and SHA-256) was decided before. */
+  repeatChecked?: boolean;
   setStatus(status: SubmissionState['status']): void;
+}
+
+/** The earlier decision on this package, when its digest is known already and it was decided before. */
+function earlierDecision(run: Run): string | undefined {
+  const { state } = run;
+  if (run.repeatChecked) return undefined;
+  state.packageSha256 ??= run.digest?.known;
+  if (state.packageSha256 === undefined) return undefined;
+  run.repeatChecked = true;
+  return run.ledger.findDecided(state.packageId!, state.packageSha256, run.options.agreement.id);
+}
+
+/**
+ * After the pass every digest is known: a package file's (waited for), or a folder's, made from its files'. The
+ * earlier decision on the package, when the ledger was not asked before the pass.
+ */
+async function decisionAfterPass(run: Run, files: readonly { path: string; sha256: string }[]): Promise<string | undefined> {
+  run.state.packageSha256 ??= run.digest ? await run.digest.result : manifestSha256(files);
+  return earlierDecision(run);
 }
 
 function validateOptions(archive: Archive, options: IngestOptions): ValidateOptions {
@@ -178,7 +205,7 @@ class NotArchived extends Error {}
  * report commits the version with the receipt and report; anything else aborts it before anything is archived.
  */
 async function archiveInPass(
-  run: Run, pkg: KeptView, stage: MetsStage, facts: PackageFacts, aipId: string, previousHead: string | undefined, folderDigest: boolean,
+  run: Run, pkg: KeptView, stage: MetsStage, facts: PackageFacts, aipId: string, previousHead: string | undefined,
 ): Promise<IngestResult> {
   const { archive, ledger, state, options } = run;
   const version = previousHead ? `v${Number(previousHead.slice(1)) + 1}` : 'v1';
@@ -226,13 +253,10 @@ async function archiveInPass(
     throw e;
   }
   stored = sortedByPath([...observed.values()]);
-  if (folderDigest) {
-    state.packageSha256 = manifestSha256(stored);
-    const earlier = ledger.findDecided(state.packageId!, state.packageSha256, options.agreement.id);
-    if (earlier !== undefined) {
-      await dropVersion('the same package was decided before');
-      return repeated(ledger, earlier, pkg.rootName);
-    }
+  const earlier = await decisionAfterPass(run, stored);
+  if (earlier !== undefined) {
+    await dropVersion('the same package was decided before');
+    return repeated(ledger, earlier, pkg.rootName);
   }
   if (!report.valid) {
     await dropVersion('the package is rejected');
@@ -267,9 +291,15 @@ function closingFiles(version: string, signed: SignedReceipt, report: Validation
 /** `read`: the files the pass read, with their digests as they arrived (none when the package was refused before it). */
 async function reject(run: Run, report: ValidationReport, facts: Partial<PackageFacts>, read: readonly FileDigest[] = []): Promise<IngestResult> {
   const { archive, ledger, state, options } = run;
+  state.packageId ??= state.packageName!;
+  if (run.digest) {
+    // refused before the pass, while the package file's digest was still coming: it may be a repeat
+    state.packageSha256 ??= await run.digest.result;
+    const earlier = earlierDecision(run);
+    if (earlier !== undefined) return repeated(ledger, earlier, state.packageName!);
+  }
   state.decidedAt = new Date().toISOString();
   state.status = 'rejected';
-  state.packageId ??= state.packageName!;
   const rules = [...new Set(report.results.filter((r) => r.status === 'failed').map((r) => r.id))];
   const signed = signReceipt(receiptOf(archive, state, 'rejected', rules, undefined, sortedByPath(read), facts), archive.keys.signer());
   ledger.decide(state, report, signed);

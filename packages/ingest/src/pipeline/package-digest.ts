@@ -5,14 +5,23 @@
  * so both can be recomputed with stock tools. A folder's manifest is made from the digests of ingest's file pass.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { sha256OfFile } from '@bevara/storage';
 
+/** On one of storage's hash worker threads: the ingest's own thread goes on validating and storing meanwhile. */
 export async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  // Large reads: the digest of a many-gigabyte package is bound by the hash, not by system calls.
-  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash);
-  return hash.digest('hex');
+  return (await sha256OfFile(path)).sha256;
+}
+
+/** A package file's digest, computed while the ingest goes on; `known` once it has come. */
+export class PendingDigest {
+  known: string | undefined;
+  readonly result: Promise<string>;
+
+  constructor(path: string) {
+    this.result = fileSha256(path).then((sha) => (this.known = sha));
+    // awaited where a receipt or the repeat check needs it; until then a failure must not count as unhandled
+    this.result.catch(() => undefined);
+  }
 }
 
 /** A copy of `files` in package path order (byte order, as `sort` in the C locale). */
