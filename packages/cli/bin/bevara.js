@@ -4,8 +4,10 @@
 import { build, cacheDir, freshBuild } from './bundle-cache.js';
 
 async function loadMain() {
-  // Stack traces (BEVARA_DEBUG, the server's error log) then name the TypeScript sources, as under tsx.
-  process.setSourceMapsEnabled(true);
+  // Stack traces (BEVARA_DEBUG, the server's error log) then name the TypeScript sources, as under tsx. Only
+  // where one is read: mapping every module as it loads costs a short command a fifth of its time (pdf.js's
+  // map alone is megabytes).
+  if (process.env.BEVARA_DEBUG || process.argv.slice(2).includes('serve')) process.setSourceMapsEnabled(true);
   const cache = cacheDir();
   let entry = freshBuild(cache);
   if (entry === undefined) {
