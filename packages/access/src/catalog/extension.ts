@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import type { CatalogExtension, IndexedAip } from '@bevara/storage';
 import { assessSecrecy, type Marking } from '../secrecy/assess.ts';
 import { defaultProvisions, type ProvisionTable } from '../secrecy/provisions.ts';
-import { extractText, MAX_TEXT_SOURCE_BYTES, textKindOf } from '../search/text.ts';
+import { MAX_TEXT_SOURCE_BYTES, textKindOf } from '../search/text.ts';
+import { forEachRecordText, type TextSource } from './document-text.ts';
 import { DECISIONS_PATH, lastDecisions, parseDecisions, type SecrecyDecision } from './decisions.ts';
 import { caseIdFor, fileIdFor, recordIdFor } from './ids.ts';
 import { dayNumber, ridsOfDay } from './record-order.ts';
@@ -123,6 +124,8 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
   const byDay = records.map((r) => ({ r, day: dayNumber(r.date) })).sort((a, b) => a.day - b.day || a.r.id - b.r.id);
   // The last rid taken on the day being indexed: asked of the catalog once per day, then counted on.
   let current: { day: number; rid: number } | undefined;
+  // Each record's FTS row, written once its documents' text has been read (document-text.ts).
+  const searchable: { rid: number; title: string; registration: string; sources: TextSource[] }[] = [];
   for (const { r, day } of byDay) {
     const kase = caseById.get(r.case_id);
     if (!kase) continue;
@@ -154,18 +157,21 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
       insMarking.run(rid, aipId, markings[i]!.origin, m.marking.ground, m.state === 'pending-review' ? 1 : 0, m.until, m.reason, m.marking.from ?? null, m.marking.coversRegistration ? 1 : 0);
     });
 
-    const texts: string[] = [];
+    const sources: TextSource[] = [];
     let position = 0;
     for (const d of documentsOf.get(r.id) ?? []) {
       const file = stored.get(d.path);
       if (!file) continue;
       const name = d.name ?? d.path.slice(d.path.lastIndexOf('/') + 1);
       insFile.run(fileIdFor(publicId, d.path), rid, aipId, position++, d.path, name, file.mimeType, file.size, file.sha256);
+      if (file.size > MAX_TEXT_SOURCE_BYTES) continue;
       const kind = textKindOf(d.path, file.mimeType);
-      if (kind && file.size <= MAX_TEXT_SOURCE_BYTES) texts.push(await extractText(kind, await read(d.path)));
+      if (kind) sources.push({ path: d.path, kind, size: file.size });
     }
-    insText.run(rid, r.title ?? '', `${kase.row.diarienummer} ${r.object_id}`, texts.join('\n'));
+    searchable.push({ rid, title: r.title ?? '', registration: `${kase.row.diarienummer} ${r.object_id}`, sources });
   }
+  // The rids were taken in ascending order above, so the text rows go in in rowid order too.
+  await forEachRecordText(searchable, read, (s, body) => insText.run(s.rid, s.title, s.registration, body));
 }
 
 /** The day every one of these markings will have lapsed: the latest `until`, 'never' when one has none. */
