@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,5 +87,53 @@ describe('LocalBlobStore', () => {
     const store = new LocalBlobStore({ name: 'local', root: await tempRoot() });
     await store.put('a', Buffer.from('file'));
     await expectCode(store.put('a/b', Buffer.from('x')), 'S-017');
+  });
+});
+
+describe('LocalBlobStore unpublished puts (an OCFL version\'s new content)', () => {
+  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+  const unpublished = { durability: 'deferred', unpublished: true, readBack: true } as const;
+
+  it('writes a small object in place, read back, its new folders made; never over an existing object (S-015)', async () => {
+    const root = await tempRoot();
+    const store = new LocalBlobStore({ name: 'local', root });
+    const bytes = Buffer.from('small content');
+    expect(await store.put('o/v1/content/a/b.txt', Readable.from([bytes.subarray(0, 5), bytes.subarray(5)]), unpublished)).toEqual({ size: bytes.length, sha256: sha(bytes), reread: true });
+    // no temp name: the file itself is all the folder holds
+    expect(await readdir(path.join(root, 'o', 'v1', 'content', 'a'))).toEqual(['b.txt']);
+    await store.flush();
+    await expectCode(store.put('o/v1/content/a/b.txt', Buffer.from('other'), unpublished), 'S-015');
+    expect(await readFile(path.join(root, 'o', 'v1', 'content', 'a', 'b.txt'))).toEqual(bytes);
+    expect(await store.put('o/v1/content/empty', Buffer.alloc(0), unpublished)).toEqual({ size: 0, sha256: sha(Buffer.alloc(0)), reread: true });
+  });
+
+  it('many at once (batched onto the workers) each get their own bytes', async () => {
+    const store = new LocalBlobStore({ name: 'local', root: await tempRoot() });
+    const keys = Array.from({ length: 300 }, (_, i) => `o/v1/content/d${i % 7}/f${i}`);
+    const results = await Promise.all(keys.map((key) => store.put(key, Buffer.from(key.repeat(1 + (keys.indexOf(key) % 5))), unpublished)));
+    expect(results.map((r) => r.sha256)).toEqual(keys.map((key, i) => sha(Buffer.from(key.repeat(1 + (i % 5))))));
+    expect(await store.digestAll(keys)).toEqual(results.map(({ size, sha256 }) => ({ size, sha256 })));
+    await store.flush();
+  });
+
+  it('a larger one streams on after the part read to see its size', async () => {
+    const root = await tempRoot();
+    const store = new LocalBlobStore({ name: 'local', root });
+    const parts = [Buffer.alloc(700 * 1024, 1), Buffer.alloc(700 * 1024, 2), Buffer.alloc(5, 3)];
+    const whole = Buffer.concat(parts);
+    expect(await store.put('o/v1/content/big', Readable.from(parts), unpublished)).toEqual({ size: whole.length, sha256: sha(whole) });
+    expect(sha(await readFile(path.join(root, 'o', 'v1', 'content', 'big')))).toBe(sha(whole));
+  });
+
+  it('leaves nothing for a wrong expected digest, a claim the read-back refutes, or a source that fails', async () => {
+    const root = await tempRoot();
+    const store = new LocalBlobStore({ name: 'local', root });
+    const bytes = Buffer.from('bytes');
+    await expectCode(store.put('o/v1/content/x', bytes, { ...unpublished, expected: { sha256: sha(Buffer.from('other')) } }), 'S-002');
+    await expectCode(store.put('o/v1/content/y', bytes, { ...unpublished, claimed: () => ({ size: 5, sha256: sha(Buffer.from('other')) }) }), 'S-002');
+    await expectCode(store.put('o/v1/content/z', bytes, { ...unpublished, claimed: () => ({ size: 4, sha256: sha(bytes) }) }), 'S-002');
+    const failing = new Readable({ read() { this.push(Buffer.from('part')); this.destroy(new Error('source broke')); } });
+    await expect(store.put('o/v1/content/w', failing, unpublished)).rejects.toThrow('source broke');
+    expect(await collect(store.list(''))).toEqual([]);
   });
 });

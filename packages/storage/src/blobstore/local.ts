@@ -7,11 +7,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, opendir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { isBevaraError, StorageError } from '../errors.ts';
 import { checkExpected, readBackMismatch, Sha256Meter, toReadable } from './digest.ts';
-import { hashFiles, startHashWorkers, type FileDigest } from './hash-pool.ts';
+import { hashFiles, startHashWorkers, writeNewFile, type FileDigest } from './hash-pool.ts';
 import { fsyncDir, writeFileDurably } from './durable.ts';
 import {
   assertValidKey,
@@ -29,6 +29,11 @@ const execFileAsync = promisify(execFile);
 const SYNCFS_THRESHOLD = 16;
 const CHECKED_FOLDERS_MAX = 10_000;
 const DIGEST_CHUNK = 1024 * 1024;
+/**
+ * Unpublished objects up to this size are read whole into memory and written on a hash worker (the ingest feed
+ * hands files over in pieces of this size, so one such file is one piece).
+ */
+const SMALL_OBJECT_MAX = 1024 * 1024;
 /** Largest chunk a get() stream reads at once (bounded memory per open stream). */
 const READ_CHUNK = 1024 * 1024;
 
@@ -61,41 +66,83 @@ export class LocalBlobStore implements BlobStore {
   async put(key: string, source: Readable | Buffer, options: PutOptions = {}): Promise<PutResult> {
     assertValidKey(key);
     const file = await this.#pathFor(key);
+    try {
+      // new content of a version: a small object is taken whole and written on a hash worker
+      if (options.durability === 'deferred' && options.unpublished) {
+        const read = await readUpTo(source, SMALL_OBJECT_MAX);
+        if ('whole' in read) return await this.#putSmall(key, file, read.whole, options);
+        return await this.#putStreamed(key, file, read.rest, options);
+      }
+      return await this.#putStreamed(key, file, source, options);
+    } catch (e) {
+      // as a pipeline would: a source the put gave up on is not left open
+      if (!Buffer.isBuffer(source)) source.destroy();
+      throw this.#failure(e, key);
+    }
+  }
+
+  /**
+   * Written in place and read back by a hash worker (hash-pool.ts writeNewFile), without a stream, a temp name or
+   * a rename: the caller promised that no reader looks at the key before its commit (PutOptions.unpublished). A
+   * digest the caller claims stands in for our own hash, as the read-back checks it; a read-back that differs
+   * removes the file.
+   */
+  async #putSmall(key: string, file: string, bytes: Buffer, options: PutOptions): Promise<PutResult> {
+    const claim = options.readBack ? options.claimed?.() : undefined;
+    const result = claim ? { size: claim.size, sha256: claim.sha256.toLowerCase() } : { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    checkExpected(key, result, options.expected);
+    const written = await writeNewFile(file, bytes);
+    if ('error' in written && written.error === 'EEXIST') {
+      throw new StorageError('S-015', `blob store ${this.name}: ${key} already exists, and an unpublished put never replaces an object`, { store: this.name, key });
+    }
+    if ('error' in written) throw errnoError(written);
+    try {
+      if ('error' in written.reread) throw errnoError(written.reread);
+      checkReread(this.name, key, result, written.reread);
+    } catch (e) {
+      await rm(file, { force: true });
+      throw e;
+    }
+    this.#deferDurability(file, written.created);
+    return { ...result, reread: true };
+  }
+
+  async #putStreamed(key: string, file: string, source: Readable | Buffer | AsyncIterable<Buffer>, options: PutOptions): Promise<PutResult> {
     const dir = path.dirname(file);
     // a caller's digest stands in for our own hash only where reading the file back will check it
     const meter = new Sha256Meter(key, options.expected?.size, options.readBack ? options.claimed : undefined);
     const deferred = options.durability === 'deferred';
     let result: PutResult | undefined;
-    try {
-      const firstCreated = await mkdir(dir, { recursive: true });
-      await writeFileDurably(file, toReadable(source), {
-        through: meter,
-        sync: !deferred,
-        reread: options.readBack === true,
-        beforeRename: (reread) => {
-          result = meter.result();
-          checkExpected(key, result, options.expected);
-          if (reread) {
-            checkReread(this.name, key, result, reread);
-            result = { ...result, reread: true };
-          }
-        },
-      });
-      if (deferred) {
-        this.#pendingFiles.add(file);
-        for (let d = dir; ; d = path.dirname(d)) {
-          this.#pendingDirs.add(d);
-          if (firstCreated === undefined || d === path.dirname(firstCreated) || path.dirname(d) === d) break;
+    const firstCreated = await mkdir(dir, { recursive: true });
+    await writeFileDurably(file, Buffer.isBuffer(source) ? toReadable(source) : source, {
+      through: meter,
+      sync: !deferred,
+      reread: options.readBack === true,
+      beforeRename: (reread) => {
+        result = meter.result();
+        checkExpected(key, result, options.expected);
+        if (reread) {
+          checkReread(this.name, key, result, reread);
+          result = { ...result, reread: true };
         }
-      } else if (firstCreated !== undefined) {
-        // new folders are names in their parents: make those durable too
-        await fsyncNewFolders(path.dirname(firstCreated), dir);
-      }
-    } catch (e) {
-      throw this.#failure(e, key);
+      },
+    });
+    if (deferred) this.#deferDurability(file, firstCreated);
+    else if (firstCreated !== undefined) {
+      // new folders are names in their parents: make those durable too
+      await fsyncNewFolders(path.dirname(firstCreated), dir);
     }
     if (!result) throw new Error('unreachable: the write finished without a digest');
     return result;
+  }
+
+  /** flush() makes `file` durable, and each folder from its own up to the parent of the first one made for it. */
+  #deferDurability(file: string, firstCreated: string | undefined): void {
+    this.#pendingFiles.add(file);
+    for (let d = path.dirname(file); ; d = path.dirname(d)) {
+      this.#pendingDirs.add(d);
+      if (firstCreated === undefined || d === path.dirname(firstCreated) || path.dirname(d) === d) break;
+    }
   }
 
   /**
@@ -191,7 +238,7 @@ export class LocalBlobStore implements BlobStore {
   #digestResult(key: string, result: FileDigest): PutResult | null {
     if (!('error' in result)) return result;
     if (result.error === 'ENOENT' || result.error === 'ENOTDIR' || result.error === 'EISDIR') return null;
-    throw this.#failure(Object.assign(new Error(result.message), { code: result.error }), key);
+    throw this.#failure(errnoError(result), key);
   }
 
   async stat(key: string): Promise<BlobStat | null> {
@@ -409,6 +456,61 @@ function smallFileDigest(file: string): PutResult | 'large' | 'missing' {
 function checkReread(store: string, key: string, written: PutResult, reread: PutResult): void {
   if (reread.size === written.size && reread.sha256 === written.sha256) return;
   throw readBackMismatch(store, key, written, reread);
+}
+
+/**
+ * The whole of `source` when it holds at most `max` bytes; otherwise a source that gives the bytes read so far,
+ * then the rest.
+ */
+async function readUpTo(source: Readable | Buffer, max: number): Promise<{ whole: Buffer } | { rest: Readable | Buffer | AsyncIterable<Buffer> }> {
+  if (Buffer.isBuffer(source)) return source.length <= max ? { whole: source } : { rest: source };
+  if (!(source instanceof Readable)) throw new TypeError('put() takes a Readable or a Buffer');
+  if (source.destroyed) throw source.errored ?? prematureClose();
+  if (source.readableEnded) return { whole: Buffer.alloc(0) };
+  const head: Buffer[] = [];
+  let size = 0;
+  const ended = await new Promise<boolean>((resolve, reject) => {
+    const stop = (): void => void source.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    const onData = (chunk: Buffer): void => {
+      head.push(chunk);
+      size += chunk.length;
+      if (size <= max) return;
+      source.pause();
+      stop();
+      resolve(false);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(true);
+    };
+    const onError = (e: unknown): void => {
+      stop();
+      reject(e);
+    };
+    const onClose = (): void => {
+      stop();
+      reject(prematureClose());
+    };
+    source.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+  });
+  if (ended) return { whole: head.length === 1 ? head[0]! : Buffer.concat(head, size) };
+  // until the rest is read, an error of the source must not go unheard: reading the rest then meets it
+  source.on('error', () => undefined);
+  return { rest: continued(head, source) };
+}
+
+/** What a pipeline says of a source that closed before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error('the source closed before its end'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+async function* continued(head: Buffer[], rest: Readable): AsyncGenerator<Buffer> {
+  yield* head;
+  for await (const chunk of rest) yield chunk as Buffer;
+}
+
+function errnoError(failure: { error: string; message: string }): Error {
+  return Object.assign(new Error(failure.message), { code: failure.error });
 }
 
 function isMissing(e: unknown): boolean {

@@ -97,6 +97,13 @@ export interface PutOptions {
    * that does not fit what was written fails the put with S-002.
    */
   claimed?: () => PutResult;
+  /**
+   * Nothing is stored under the key yet, and no reader looks there before the caller commits (an OCFL version's
+   * content before its inventory names it, docs/storage-format.md W1): a store may then write a small object in
+   * place rather than under a temporary name renamed into place. A crash can leave part of an object under the
+   * key, which the caller's own recovery removes (W6); an object already there fails the put.
+   */
+  unpublished?: boolean;
 }
 
 export interface PutResult {

@@ -48,6 +48,7 @@ export class ObjectTransaction {
   private readonly state: Map<string, StateEntry>;
   private readonly manifest: Map<string, string[]>;
   private readonly newContent = new Map<string, string>(); // digest → content path written in this version
+  private readonly contentPaths = new Set<string>(); // every content path a put of this version has written to
   private readonly readBehind: ReadBehind;
   private finished = false;
 
@@ -107,7 +108,11 @@ export class ObjectTransaction {
     }
     const contentPath = `${versionName(this.version)}/content/${logicalPath}`;
     const key = `${this.objectRoot}/${contentPath}`;
-    const written = await this.store.put(key, source, { durability: 'deferred', readBack: true, ...(expected ? { expected } : {}), ...(claimed ? { claimed } : {}) });
+    // no reader looks into this version before the commit, and recovery removes it after a crash (W6): a
+    // content path written for the first time may be written in place
+    const unpublished = !this.contentPaths.has(contentPath);
+    this.contentPaths.add(contentPath);
+    const written = await this.store.put(key, source, { durability: 'deferred', readBack: true, unpublished, ...(expected ? { expected } : {}), ...(claimed ? { claimed } : {}) });
     const entry = { digest: written.sha256, size: written.size };
     if (this.manifest.has(written.sha256)) {
       // the path will name content already stored: only once the new bytes are seen to be that content
