@@ -40,7 +40,7 @@ export async function registerRequest(archive: Archive, input: RequestInput, now
     const found = findRecord(archive.catalog.db, ref);
     // From the public, an object id names only a record whose registration details are public: otherwise the
     // answer (a reference number, not A-001) would confirm an object id a marking withholds.
-    if (input.channel === 'public' && !PUBLIC_ID.test(ref) && !registrationShown(archive, found.rid, now)) {
+    if (input.channel === 'public' && !PUBLIC_ID.test(ref) && found.registrationPublicFrom > todayOf(now)) {
       throw new AccessError('A-001', `no record ${ref}`, { record: ref });
     }
     if (!records.some((r) => r.id === found.id)) records.push({ id: found.id, objectId: found.objectId, aipId: found.aipId });
@@ -61,11 +61,6 @@ export async function registerRequest(archive: Archive, input: RequestInput, now
     data: { channel: input.channel, records: records.map((r) => r.objectId).join(', ') },
   });
   return request;
-}
-
-function registrationShown(archive: Archive, rid: number, now: Date): boolean {
-  const row = archive.catalog.db.prepare('SELECT registration_public_from <= ? AS shown FROM access_records WHERE rid = ?').get(todayOf(now), rid) as { shown: number } | undefined;
-  return row?.shown === 1;
 }
 
 function optionalText(value: string | undefined, what: string, max: number): string | undefined {

@@ -41,13 +41,14 @@ export interface RecordRef {
   id: string;
   aipId: string;
   objectId: string;
+  /** The day its registration details (object id, diarienummer, date) may be shown ('never' sorts last). */
+  registrationPublicFrom: string;
 }
 
 /** Finds one record by public id or ERMS object id: A-001 when none, A-006 when the object id is in several AIPs. */
 export function findRecord(db: Db, ref: string): RecordRef {
-  const rows = (PUBLIC_ID.test(ref)
-    ? db.prepare('SELECT rid, id, aip_id AS aipId, object_id AS objectId FROM access_records WHERE id = ?').all(ref)
-    : db.prepare('SELECT rid, id, aip_id AS aipId, object_id AS objectId FROM access_records WHERE object_id = ?').all(ref)) as RecordRef[];
+  const columns = 'rid, id, aip_id AS aipId, object_id AS objectId, registration_public_from AS registrationPublicFrom';
+  const rows = db.prepare(`SELECT ${columns} FROM access_records WHERE ${PUBLIC_ID.test(ref) ? 'id' : 'object_id'} = ?`).all(ref) as RecordRef[];
   if (rows.length === 0) throw new AccessError('A-001', `no record ${ref}`, { record: ref });
   if (rows.length > 1) throw new AccessError('A-006', `${ref} names ${rows.length} records (in ${rows.map((r) => r.aipId).join(', ')}); use the record id`, { record: ref });
   return rows[0]!;
