@@ -12,7 +12,7 @@ import {
   parseCheckpointName,
   type CheckpointRecord,
 } from './format.ts';
-import { readSmall } from './read.ts';
+import { readAhead, readSmall, type SmallBlob } from './read.ts';
 
 /** A checkpoint as written or as found valid: which entry, its hash, and who signed it. */
 export interface Checkpoint extends CheckpointRecord {
@@ -27,7 +27,8 @@ type Report = (problem: AuditProblem) => void;
 
 /**
  * The checkpoints below `folder` in seq order whose signatures verify. Listing order puts
- * "N.json" right before "N.json.p7s", so pairs are found with one key of lookahead.
+ * "N.json" right before "N.json.p7s", so pairs are found with one key of lookahead; a few pairs are
+ * read ahead of the one being verified.
  */
 export async function* signedCheckpoints(
   store: BlobStore,
@@ -35,6 +36,43 @@ export async function* signedCheckpoints(
   verifySignature: VerifySignature,
   report: Report,
 ): AsyncIterable<Checkpoint> {
+  // an unsigned checkpoint is reported without reading it
+  const read = async (pair: CheckpointFiles): Promise<CheckpointFiles & { read?: ReadPair }> =>
+    pair.signatureKey === null
+      ? pair
+      : {
+          ...pair,
+          read: {
+            data: await readSmall(store, pair.json.key, MAX_CHECKPOINT_BYTES),
+            signature: await readSmall(store, pair.signatureKey, MAX_SIGNATURE_BYTES),
+          },
+        };
+  for await (const { json, signatureKey, read: files } of readAhead(checkpointFiles(store, folder, report), READ_AHEAD, read)) {
+    const checked =
+      signatureKey && files
+        ? checkOne(json, signatureKey, files, verifySignature)
+        : { kind: 'checkpoint-signature' as const, message: `${json.key} has no signature (.p7s)` };
+    if ('signer' in checked) yield checked;
+    else report({ seq: json.seq, ...checked });
+  }
+}
+
+/** Checkpoint pairs read at once (a .json of at most 4 KiB and its signature of a few KiB). */
+const READ_AHEAD = 8;
+
+interface CheckpointFiles {
+  json: { key: string; seq: number };
+  /** The .p7s beside it, or null when it has none. */
+  signatureKey: string | null;
+}
+
+interface ReadPair {
+  data: SmallBlob;
+  signature: SmallBlob;
+}
+
+/** Each checkpoint's .json with its .p7s, in listing (seq) order; badly named files are reported. */
+async function* checkpointFiles(store: BlobStore, folder: string, report: Report): AsyncIterable<CheckpointFiles> {
   let unpaired: { key: string; seq: number } | undefined;
   for await (const key of store.list(folder)) {
     const parsed = parseCheckpointName(key.slice(folder.length));
@@ -43,36 +81,32 @@ export async function* signedCheckpoints(
       continue;
     }
     if (!parsed.signature) {
-      if (unpaired) yield* checkOne(store, unpaired, null, verifySignature, report);
+      if (unpaired) yield { json: unpaired, signatureKey: null };
       unpaired = { key, seq: parsed.seq };
     } else if (unpaired?.seq === parsed.seq) {
-      yield* checkOne(store, unpaired, key, verifySignature, report);
+      yield { json: unpaired, signatureKey: key };
       unpaired = undefined;
     }
     // a .p7s without its .json is what a crash between the two writes leaves (AUD-3): ignored
   }
-  if (unpaired) yield* checkOne(store, unpaired, null, verifySignature, report);
+  if (unpaired) yield { json: unpaired, signatureKey: null };
 }
 
-async function* checkOne(
-  store: BlobStore,
+/** The checkpoint its files hold, if it is signed and well-formed; else what is wrong with it. */
+function checkOne(
   json: { key: string; seq: number },
-  signatureKey: string | null,
+  signatureKey: string,
+  { data, signature }: ReadPair,
   verifySignature: VerifySignature,
-  report: Report,
-): AsyncIterable<Checkpoint> {
-  const problem = (kind: AuditProblem['kind'], message: string): void => report({ seq: json.seq, kind, message });
-  if (!signatureKey) return problem('checkpoint-signature', `${json.key} has no signature (.p7s)`);
-  const data = await readSmall(store, json.key, MAX_CHECKPOINT_BYTES);
-  const signature = await readSmall(store, signatureKey, MAX_SIGNATURE_BYTES);
-  if (!data.bytes) return problem('malformed', `${json.key} is larger than ${MAX_CHECKPOINT_BYTES} bytes`);
-  if (!signature.bytes) return problem('checkpoint-signature', `${signatureKey} is larger than ${MAX_SIGNATURE_BYTES} bytes`);
+): Checkpoint | Omit<AuditProblem, 'seq'> {
+  if (!data.bytes) return { kind: 'malformed', message: `${json.key} is larger than ${MAX_CHECKPOINT_BYTES} bytes` };
+  if (!signature.bytes) return { kind: 'checkpoint-signature', message: `${signatureKey} is larger than ${MAX_SIGNATURE_BYTES} bytes` };
   const check = verifySignature(signature.bytes, data.bytes);
-  if (!check.ok) return problem('checkpoint-signature', `${signatureKey} does not verify: ${check.reason}`);
+  if (!check.ok) return { kind: 'checkpoint-signature', message: `${signatureKey} does not verify: ${check.reason}` };
   const decoded = decodeCheckpoint(data.bytes);
-  if (!decoded.ok) return problem('malformed', `${json.key} is signed but unreadable: ${decoded.reason}`);
+  if (!decoded.ok) return { kind: 'malformed', message: `${json.key} is signed but unreadable: ${decoded.reason}` };
   if (decoded.value.seq !== json.seq) {
-    return problem('checkpoint-mismatch', `${json.key} is signed for entry ${decoded.value.seq}, not ${json.seq}`);
+    return { kind: 'checkpoint-mismatch', message: `${json.key} is signed for entry ${decoded.value.seq}, not ${json.seq}` };
   }
-  yield { ...decoded.value, signer: check.signer };
+  return { ...decoded.value, signer: check.signer };
 }

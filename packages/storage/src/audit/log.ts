@@ -84,7 +84,7 @@ import {
   type AuditEvent,
   type CheckpointRecord,
 } from './format.ts';
-import { readSmall } from './read.ts';
+import { readAhead, readSmall, type SmallBlob } from './read.ts';
 
 // the module's public surface: the API, and the types its signatures use
 export type { AuditEntry, AuditEvent } from './format.ts';
@@ -123,6 +123,8 @@ interface Head {
 }
 
 const DEFAULT_MAX_PROBLEMS = 1000;
+/** Entry files read at once while verifying (each at most MAX_ENTRY_BYTES). */
+const READ_AHEAD = 16;
 
 export class AuditLog {
   readonly prefix: string;
@@ -156,10 +158,8 @@ export class AuditLog {
 
   /** Every entry in file order. An unreadable entry stops the walk with S-013: run verify(). */
   async *entries(): AsyncIterable<AuditEntry> {
-    for await (const key of this.store.list(this.#folder('entries'))) {
-      const name = parseEntryName(key.slice(this.#folder('entries').length));
-      if (name === null) continue;
-      const blob = await readSmall(this.store, key, MAX_ENTRY_BYTES);
+    for await (const { key, name, blob } of this.#entryFiles()) {
+      if (!blob) continue;
       const decoded = blob.bytes ? decodeEntry(blob.bytes) : { ok: false as const, reason: `larger than ${MAX_ENTRY_BYTES} bytes` };
       if (!decoded.ok) {
         throw new StorageError('S-013', `audit log entry ${key} is unreadable: ${decoded.reason}`, { key, seq: name });
@@ -201,15 +201,13 @@ export class AuditLog {
     };
 
     let entries = 0;
-    const folder = this.#folder('entries');
-    for await (const key of this.store.list(folder)) {
-      const name = parseEntryName(key.slice(folder.length));
-      if (name === null) {
-        problems.add({ seq: 0, kind: 'malformed', message: `${key} is not an entry file name (12 digits + .json)` });
+    for await (const file of this.#entryFiles()) {
+      if (!file.blob) {
+        problems.add({ seq: 0, kind: 'malformed', message: `${file.key} is not an entry file name (12 digits + .json)` });
         continue;
       }
       entries += 1;
-      await compare(checker.push(await this.#link(key, name, problems)));
+      await compare(checker.push(this.#link(file.key, file.name, file.blob, problems)));
     }
     await compare(checker.finish());
 
@@ -237,6 +235,15 @@ export class AuditLog {
     };
     if (lastCheckpoint) verification.lastCheckpoint = lastCheckpoint;
     return verification;
+  }
+
+  /** The files in entries/ in listing order, each read unless its name is not an entry's. */
+  async *#entryFiles(): AsyncIterable<{ key: string; name: number; blob: SmallBlob } | { key: string; name: null; blob?: undefined }> {
+    const folder = this.#folder('entries');
+    yield* readAhead(this.store.list(folder), READ_AHEAD, async (key) => {
+      const name = parseEntryName(key.slice(folder.length));
+      return name === null ? { key, name } : { key, name, blob: await readSmall(this.store, key, MAX_ENTRY_BYTES) };
+    });
   }
 
   #folder(name: 'entries' | 'checkpoints'): string {
@@ -318,9 +325,8 @@ export class AuditLog {
     return head;
   }
 
-  /** Reads one entry file into what the chain check needs; an unreadable one is reported here. */
-  async #link(key: string, name: number, problems: ProblemList): Promise<ChainLink> {
-    const blob = await readSmall(this.store, key, MAX_ENTRY_BYTES);
+  /** One entry file as the chain check needs it; an unreadable one is reported here. */
+  #link(key: string, name: number, blob: SmallBlob, problems: ProblemList): ChainLink {
     const link: ChainLink = { name, seq: name, prev: null, hash: blob.sha256, reported: false, broken: false };
     const decoded = blob.bytes ? decodeEntry(blob.bytes) : { ok: false as const, reason: `larger than ${MAX_ENTRY_BYTES} bytes` };
     if (decoded.ok) {

@@ -27,3 +27,22 @@ export async function readSmall(store: BlobStore, key: string, limit: number): P
   // joining is bounded by `limit`, unlike concatenating a stream of unknown length
   return { bytes: size <= limit ? Buffer.concat(kept, size) : null, size, sha256: hash.digest('hex') };
 }
+
+/**
+ * `read` applied to every item of `source` with up to `limit` reads in flight, the results yielded in
+ * the source's order. The log is thousands of small files: read one after another, each waits out its
+ * own thread-pool round trips (open, stat, read, close) or network request; a few at once overlap
+ * them. At most `limit` results are held.
+ */
+export async function* readAhead<T, R>(source: AsyncIterable<T>, limit: number, read: (item: T) => Promise<R>): AsyncGenerator<R> {
+  const inFlight: Promise<R>[] = [];
+  for await (const item of source) {
+    const result = read(item);
+    // each is awaited in turn below; one left unawaited by a consumer that stopped early must not
+    // surface as an unhandled rejection
+    result.catch(() => undefined);
+    inFlight.push(result);
+    if (inFlight.length >= limit) yield await inFlight.shift()!;
+  }
+  while (inFlight.length > 0) yield await inFlight.shift()!;
+}
