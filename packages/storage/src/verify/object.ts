@@ -83,14 +83,20 @@ export async function inspectObject(
     ...(inv ? { inventory: inv } : {}),
   });
   try {
-    const read = async (key: string): Promise<Buffer | null> =>
-      (await store.stat(`${objectRoot}/${key}`)) ? readAll(await store.get(`${objectRoot}/${key}`)) : null;
+    // a missing file is a finding, not a failure: get() says S-001 (asking stat() first costs a round trip more)
+    const read = async (key: string): Promise<Buffer | null> => {
+      try {
+        return await readAll(await store.get(`${objectRoot}/${key}`));
+      } catch (e) {
+        if (isBevaraError(e, 'S-001')) return null;
+        throw e;
+      }
+    };
 
-    const namaste = await read(OBJECT_NAMASTE);
+    const [namaste, rootBytes] = await Promise.all([read(OBJECT_NAMASTE), read('inventory.json')]);
     if (!namaste || namaste.toString('utf8') !== 'ocfl_object_1.1\n') {
       findings.push({ code: 'BV-OBJ-1', message: VERIFY_CODES['BV-OBJ-1'], path: OBJECT_NAMASTE });
     }
-    const rootBytes = await read('inventory.json');
     if (!rootBytes) {
       findings.push({ code: 'BV-INV-1', message: expectedId ? `no AIP ${expectedId}` : VERIFY_CODES['BV-INV-1'], path: 'inventory.json' });
       return result();
@@ -102,25 +108,28 @@ export async function inspectObject(
       findings.push({ code: 'BV-INV-2', message: (e as Error).message, path: 'inventory.json' });
       return result();
     }
-    checkSidecar(findings, inv, rootBytes, await read(`inventory.json.${inv.digestAlgorithm}`), 'inventory.json');
     if (objectRootFor(inv.id) !== objectRoot) {
       findings.push({ code: 'BV-OBJ-2', message: `${inv.id} belongs at ${objectRootFor(inv.id)}, found at ${objectRoot}` });
     }
 
-    // The three parts below are independent: they run together, so the content's hashing (on the hash
+    // The parts below are independent: they run together, so the content's hashing (on the hash
     // workers) overlaps the inventories, signatures and listing done here. Findings are sorted at the end.
     const versionChecks = async (): Promise<void> => {
+      checkSidecar(findings, inv, rootBytes, await read(`inventory.json.${inv.digestAlgorithm}`), 'inventory.json');
       for (const version of Object.keys(inv.versions)) {
-        const vBytes = await read(`${version}/inventory.json`);
+        const [vBytes, vSidecar, sig] = await Promise.all([
+          read(`${version}/inventory.json`),
+          read(`${version}/inventory.json.${inv.digestAlgorithm}`),
+          read(`${SIGNATURE_DIR}/${version}.p7s`),
+        ]);
         if (!vBytes) {
           findings.push({ code: 'BV-INV-4', message: `${version}/inventory.json is missing`, path: `${version}/inventory.json`, version });
           continue;
         }
-        checkSidecar(findings, inv, vBytes, await read(`${version}/inventory.json.${inv.digestAlgorithm}`), `${version}/inventory.json`);
+        checkSidecar(findings, inv, vBytes, vSidecar, `${version}/inventory.json`);
         if (version === inv.head && !vBytes.equals(rootBytes)) {
           findings.push({ code: 'BV-INV-4', message: `${version}/inventory.json differs from the root inventory`, path: `${version}/inventory.json`, version });
         }
-        const sig = await read(`${SIGNATURE_DIR}/${version}.p7s`);
         if (!sig) {
           findings.push({ code: 'BV-SIG-1', message: `${version} has no signature`, path: `${SIGNATURE_DIR}/${version}.p7s`, version });
         } else {
@@ -146,35 +155,20 @@ export async function inspectObject(
       }
     };
     const contentChecks = async (): Promise<void> => {
+      // the store's bulk digest takes batches (local: the hash workers); otherwise a file at a time
+      const bulk = inv.digestAlgorithm === 'sha256' ? store.digestAll?.bind(store) : undefined;
+      const digestBatch = bulk ?? ((keys: readonly string[]) => Promise.all(keys.map((key) => contentDigest(store, key, inv.digestAlgorithm))));
+      const size = bulk ? BATCH : 1;
       const queue = [...expected];
-      if (inv.digestAlgorithm === 'sha256' && store.digestAll) {
-        // batches to the store's bulk digest (local: hash workers); a few in flight keep every worker busy
-        const digestAll = store.digestAll.bind(store);
-        const batches: [string, string][][] = [];
-        for (let i = 0; i < queue.length; i += BATCH) batches.push(queue.slice(i, i + BATCH));
-        const worker = async (): Promise<void> => {
-          for (let batch = batches.shift(); batch; batch = batches.shift()) {
-            const results = await digestAll(batch.map(([contentPath]) => `${objectRoot}/${contentPath}`));
-            batch.forEach(([contentPath, digest], i) => check(contentPath, digest, results[i]!));
-          }
-        };
-        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-      } else {
-        const worker = async (): Promise<void> => {
-          for (let next = queue.shift(); next; next = queue.shift()) {
-            const [contentPath, digest] = next;
-            let actual: { sha256: string; size: number } | null;
-            try {
-              actual = await contentDigest(store, `${objectRoot}/${contentPath}`, inv.digestAlgorithm);
-            } catch (e) {
-              if (!isBevaraError(e, 'S-001')) throw e;
-              actual = null;
-            }
-            check(contentPath, digest, actual);
-          }
-        };
-        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-      }
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < queue.length) {
+          const batch = queue.slice(next, (next += size));
+          const results = await digestBatch(batch.map(([contentPath]) => `${objectRoot}/${contentPath}`));
+          batch.forEach(([contentPath, digest], i) => check(contentPath, digest, results[i]!));
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     };
 
     const unlistedChecks = async (): Promise<void> => {
@@ -186,8 +180,9 @@ export async function inspectObject(
       }
     };
 
-    // all settle before a failure is reported, so nothing adds findings after the result is made
-    const failed = (await Promise.allSettled([versionChecks(), contentChecks(), unlistedChecks()])).find((r) => r.status === 'rejected');
+    // all settle before a failure is reported, so nothing adds findings after the result is made;
+    // the content goes first, so the hash workers get their first batch before anything else is read
+    const failed = (await Promise.allSettled([contentChecks(), versionChecks(), unlistedChecks()])).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     findings.sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.code.localeCompare(b.code));
     return result(inv, files, bytes);
@@ -197,16 +192,24 @@ export async function inspectObject(
   }
 }
 
-/** sha256 through the store's fast path; sha512 (objects written by other OCFL tools) by streaming. */
-async function contentDigest(store: BlobStore, key: string, algorithm: Inventory['digestAlgorithm']): Promise<{ sha256: string; size: number }> {
-  if (algorithm === 'sha256') return store.digest(key);
-  const hash = createHash(algorithm);
-  let size = 0;
-  for await (const chunk of await store.get(key)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+/**
+ * One file's digest, null when it is absent: sha256 through the store's fast path, sha512 (objects
+ * written by other OCFL tools) by streaming.
+ */
+async function contentDigest(store: BlobStore, key: string, algorithm: Inventory['digestAlgorithm']): Promise<{ sha256: string; size: number } | null> {
+  try {
+    if (algorithm === 'sha256') return await store.digest(key);
+    const hash = createHash(algorithm);
+    let size = 0;
+    for await (const chunk of await store.get(key)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { sha256: hash.digest('hex'), size };
+  } catch (e) {
+    if (isBevaraError(e, 'S-001')) return null;
+    throw e;
   }
-  return { sha256: hash.digest('hex'), size };
 }
 
 function checkSidecar(findings: Finding[], inv: Inventory, bytes: Buffer, sidecar: Buffer | null, where: string): void {
