@@ -7,6 +7,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { WriteComparer, type Comparison } from './compare-back.ts';
 import { TEMP_PREFIX } from './inputs.ts';
 import { FileReReader } from './reread.ts';
 import type { PutResult } from './store.ts';
@@ -34,15 +35,18 @@ export interface DurableWriteOptions {
   /** Sees every byte on the way to disk (a Sha256Meter), in the same pass. */
   through?: Transform;
   /**
-   * Runs once the bytes are written, before the rename; a throw abandons the write. `reread` is the
-   * file as read back, when `reread` was asked for and the file was large enough to be followed.
+   * Runs once the bytes are written, before the rename; a throw abandons the write. `reread` is what
+   * reading the file back while writing it found, when `reread` was asked for (and, for 'hash', the
+   * file was large enough to be followed).
    */
-  beforeRename?: (reread: PutResult | undefined) => void;
+  beforeRename?: (reread: PutResult | Comparison | undefined) => void;
   /**
-   * Read a large file back while writing it, on a worker thread (reread.ts); files smaller than
+   * Read the file back while writing it. 'compare': every chunk, byte for byte with what was written
+   * (compare-back.ts; for bytes `through` hashes). 'hash': a large file's SHA-256 on a worker thread
+   * (reread.ts; for bytes hashed by someone else, whose digest this checks); files smaller than
    * REREAD_FROM are not followed (a worker's start costs more than reading them back afterwards).
    */
-  reread?: boolean;
+  reread?: 'compare' | 'hash';
   /**
    * false: skip the file and folder fsyncs; the caller makes the write durable later in one
    * batch (LocalBlobStore.flush). The rename still makes the write atomic for readers.
@@ -62,7 +66,9 @@ export async function writeFileDurably(
 ): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `${TEMP_PREFIX}${randomUUID()}`);
-  const handle = await open(temp, 'wx');
+  // read and write: a file compared as it is written is read back through the same handle
+  const handle = await open(temp, options.reread === 'compare' ? 'wx+' : 'wx');
+  const comparer = options.reread === 'compare' ? new WriteComparer(handle) : undefined;
   let rereader: FileReReader | undefined;
   try {
     // The disk's own error (ENOSPC, EIO) is the one to report: when the sink throws, Node 20's pipeline
@@ -75,13 +81,14 @@ export async function writeFileDurably(
       for await (const chunk of chunks) {
         try {
           await writeAll(handle, chunk);
+          await comparer?.wrote(chunk, written);
         } catch (e) {
           diskError = e;
           throw e;
         }
         written += chunk.length;
         writeback.wrote(chunk.length);
-        if (options.reread && !rereader && written >= REREAD_FROM) rereader = new FileReReader(temp);
+        if (options.reread === 'hash' && !rereader && written >= REREAD_FROM) rereader = new FileReReader(temp);
         // the worker follows in steps: telling it of every chunk costs the writer more than it gains
         if (rereader && written - told >= REREAD_STEP) {
           rereader.advance(written);
@@ -93,11 +100,11 @@ export async function writeFileDurably(
       if (options.through) await pipeline(source, options.through, sink);
       else await pipeline(source, sink);
     } catch (e) {
-      await writeback.settled();
+      await Promise.all([writeback.settled(), comparer?.settled()]);
       throw diskError ?? e;
     }
     await writeback.done();
-    const [reread] = await Promise.all([rereader?.finish(written), options.sync !== false ? handle.sync() : undefined]);
+    const [reread] = await Promise.all([comparer?.finish() ?? rereader?.finish(written), options.sync !== false ? handle.sync() : undefined]);
     rereader = undefined;
     await handle.close();
     options.beforeRename?.(reread);

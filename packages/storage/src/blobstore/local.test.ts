@@ -121,7 +121,7 @@ describe('LocalBlobStore unpublished puts (an OCFL version\'s new content)', () 
     const store = new LocalBlobStore({ name: 'local', root });
     const parts = [Buffer.alloc(700 * 1024, 1), Buffer.alloc(700 * 1024, 2), Buffer.alloc(5, 3)];
     const whole = Buffer.concat(parts);
-    expect(await store.put('o/v1/content/big', Readable.from(parts), unpublished)).toEqual({ size: whole.length, sha256: sha(whole) });
+    expect(await store.put('o/v1/content/big', Readable.from(parts), unpublished)).toEqual({ size: whole.length, sha256: sha(whole), reread: true });
     expect(sha(await readFile(path.join(root, 'o', 'v1', 'content', 'big')))).toBe(sha(whole));
   });
 

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { isBevaraError, StorageError } from '../errors.ts';
 import { checkExpected, readBackMismatch, Sha256Meter, toReadable } from './digest.ts';
 import { hashFiles, startHashWorkers, writeNewFile, type FileDigest } from './hash-pool.ts';
+import type { Comparison } from './compare-back.ts';
 import { fsyncDir, writeFileDurably } from './durable.ts';
 import {
   assertValidKey,
@@ -117,7 +118,8 @@ export class LocalBlobStore implements BlobStore {
     await writeFileDurably(file, Buffer.isBuffer(source) ? toReadable(source) : source, {
       through: meter,
       sync: !deferred,
-      reread: options.readBack === true,
+      // bytes the meter hashes are compared as read back; bytes whose digest is claimed are hashed again
+      ...(options.readBack ? { reread: options.claimed ? ('hash' as const) : ('compare' as const) } : {}),
       beforeRename: (reread) => {
         result = meter.result();
         checkExpected(key, result, options.expected);
@@ -452,8 +454,15 @@ function smallFileDigest(file: string): PutResult | 'large' | 'missing' {
   }
 }
 
-/** Throws S-002 unless the file as read back has the size and digest of what was written. */
-function checkReread(store: string, key: string, written: PutResult, reread: PutResult): void {
+/**
+ * Throws S-002 unless the file as read back has the size and digest of what was written, or (compared while
+ * written) its size and every byte.
+ */
+function checkReread(store: string, key: string, written: PutResult, reread: PutResult | Comparison): void {
+  if ('same' in reread) {
+    if (reread.same && reread.size === written.size) return;
+    throw new StorageError('S-002', `read-back of ${key} on store ${store}: the file does not hold the ${written.size} bytes written (${reread.size} bytes${reread.same ? '' : ', some of them different'})`, { store, key });
+  }
   if (reread.size === written.size && reread.sha256 === written.sha256) return;
   throw readBackMismatch(store, key, written, reread);
 }

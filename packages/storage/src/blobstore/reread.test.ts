@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalBlobStore } from './local.ts';
 import { FileReReader } from './reread.ts';
+import { WriteComparer } from './compare-back.ts';
+import { open } from 'node:fs/promises';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -52,14 +54,45 @@ describe('FileReReader', () => {
   });
 });
 
+describe('WriteComparer', () => {
+  it('finds the chunks as written, a byte changed on disk, and bytes beyond what was written', async () => {
+    const file = path.join(tempDir(), 'f');
+    const parts = [randomBytes(300_000), randomBytes(300_000), randomBytes(1000)];
+    const write = async (change?: { at: number }, flags = 'w+') => {
+      const handle = await open(file, flags);
+      const comparer = new WriteComparer(handle);
+      let position = 0;
+      for (const part of parts) {
+        await handle.write(part, 0, part.length, position);
+        if (change && change.at >= position && change.at < position + part.length) {
+          const fd = fs.openSync(file, 'r+');
+          fs.writeSync(fd, Buffer.from([part[change.at - position]! ^ 1]), 0, 1, change.at);
+          fs.closeSync(fd);
+        }
+        await comparer.wrote(part, position);
+        position += part.length;
+      }
+      const result = await comparer.finish();
+      await handle.close();
+      return result;
+    };
+    expect(await write()).toEqual({ size: 601_000, same: true });
+    expect(await write({ at: 300_123 })).toEqual({ size: 601_000, same: false });
+    fs.rmSync(file);
+    fs.writeFileSync(file, Buffer.alloc(700_000));
+    expect(await write(undefined, 'r+')).toEqual({ size: 700_000, same: true });
+  });
+});
+
 describe('LocalBlobStore.put with readBack', () => {
-  it('reads a large file back while writing it and says so; a small one is left to the caller', async () => {
+  it('compares bytes it hashed as it reads them back, large or small, and says so', async () => {
     const root = tempDir();
     const store = new LocalBlobStore({ name: 'local', root });
     const big = Buffer.alloc(65 * 1024 * 1024, 'x');
     const result = await store.put('o/big', big, { readBack: true });
     expect(result).toEqual({ size: big.length, sha256: sha(big), reread: true });
-    expect(await store.put('o/small', Buffer.from('small'), { readBack: true })).toEqual({ size: 5, sha256: sha(Buffer.from('small')) });
+    expect(await store.put('o/small', Buffer.from('small'), { readBack: true })).toEqual({ size: 5, sha256: sha(Buffer.from('small')), reread: true });
+    expect(await store.put('o/unread', Buffer.from('small'))).toEqual({ size: 5, sha256: sha(Buffer.from('small')) });
     expect(await store.digest('o/big')).toEqual({ size: big.length, sha256: sha(big) });
   });
 });

@@ -69,7 +69,8 @@ describe('ObjectTransaction on a real folder store', () => {
     expect([...tx.readBack()]).toEqual(['v1/content/a.txt']);
     await tx.abort();
 
-    // the same folder, seen through a store whose disk flips a byte after every acknowledged content write
+    // the same folder, seen through a store whose disk flips a byte after every acknowledged content write; the
+    // digest is the caller's (a store that hashes the bytes itself compares them while writing, compare-back.ts)
     class LossyDisk extends LocalBlobStore {
       override async put(...args: Parameters<LocalBlobStore['put']>): ReturnType<LocalBlobStore['put']> {
         const result = await super.put(...args);
@@ -84,7 +85,8 @@ describe('ObjectTransaction on a real folder store', () => {
     }
     const lossy = new LossyDisk({ name: 'lossy', root: path.join(dir, 'store') });
     const lossyTx = await ObjectTransaction.begin(lossy, `urn:test:${++objects}`, objectRootFor(`urn:test:${objects}`), null, journal, sizes(root));
-    await lossyTx.put('big.bin', Buffer.alloc(3 * 1024 * 1024, 7));
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    await lossyTx.put('big.bin', big, undefined, () => ({ size: big.length, sha256: createHash('sha256').update(big).digest('hex') }));
     await expect(lossyTx.commit(info, signer)).rejects.toMatchObject({ code: 'S-002' });
     expect(await lossy.stat(`${lossyTx.objectRoot}/inventory.json`)).toBeNull();
     expect(await lossy.stat(`${lossyTx.objectRoot}/v1/inventory.json`)).toBeNull();
