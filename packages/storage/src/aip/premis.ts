@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import { StorageError } from '../errors.ts';
-import type { FileFormat, PremisAgent, PremisEvent, StoredEvent } from './model.ts';
+import { XMLBuilder } from 'fast-xml-parser';
+import type { FileFormat, PremisAgent, PremisEvent } from './model.ts';
 
 const NS = 'http://www.loc.gov/premis/v3';
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
@@ -82,68 +81,5 @@ function agentXml(a: PremisAgent): object {
     'premis:agentName': a.name,
     'premis:agentType': a.type,
     ...(a.version ? { 'premis:agentVersion': a.version } : {}),
-  };
-}
-
-const ARRAYS = new Set(['premis:object', 'premis:event', 'premis:agent', 'premis:linkingAgentIdentifier', 'premis:linkingObjectIdentifier']);
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  processEntities: false,
-  isArray: (name) => ARRAYS.has(name),
-});
-
-export interface ParsedPremis {
-  events: Omit<StoredEvent, 'version'>[];
-  agents: PremisAgent[];
-  objects: PremisObject[];
-}
-
-/** Reads back a PREMIS document that buildPremis wrote (it is Bevara's own output, never a submitter's). */
-export function parsePremis(xml: Buffer, where: string): ParsedPremis {
-  if (xml.includes('<!DOCTYPE')) throw new StorageError('S-011', `${where}: DOCTYPE in PREMIS`);
-  let root: Record<string, any>;
-  try {
-    root = parser.parse(xml.toString('utf8'))['premis:premis'];
-  } catch (e) {
-    throw new StorageError('S-011', `${where}: PREMIS is not well-formed`, {}, { cause: e });
-  }
-  if (!root) throw new StorageError('S-011', `${where}: not a PREMIS document`);
-  const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'object' ? String((v as any)['#text'] ?? '') : String(v));
-  return {
-    events: (root['premis:event'] ?? []).map((e: any) => ({
-      id: text(e['premis:eventIdentifier']?.['premis:eventIdentifierValue']),
-      type: text(e['premis:eventType']),
-      dateTime: text(e['premis:eventDateTime']),
-      detail: text(e['premis:eventDetailInformation']?.['premis:eventDetail']),
-      outcome: text(e['premis:eventOutcomeInformation']?.['premis:eventOutcome']) as PremisEvent['outcome'],
-      ...(e['premis:eventOutcomeInformation']?.['premis:eventOutcomeDetail']
-        ? { outcomeDetail: text(e['premis:eventOutcomeInformation']['premis:eventOutcomeDetail']['premis:eventOutcomeDetailNote']) }
-        : {}),
-      agents: (e['premis:linkingAgentIdentifier'] ?? []).map((a: any) => ({
-        id: text(a['premis:linkingAgentIdentifierValue']),
-        ...(a['premis:linkingAgentRole'] ? { role: text(a['premis:linkingAgentRole']) } : {}),
-      })),
-      objects: (e['premis:linkingObjectIdentifier'] ?? []).map((o: any) => text(o['premis:linkingObjectIdentifierValue'])),
-    })),
-    agents: (root['premis:agent'] ?? []).map((a: any) => ({
-      id: text(a['premis:agentIdentifier']?.['premis:agentIdentifierValue']),
-      name: text(a['premis:agentName']),
-      type: text(a['premis:agentType']) as PremisAgent['type'],
-      ...(a['premis:agentVersion'] ? { version: text(a['premis:agentVersion']) } : {}),
-    })),
-    objects: (root['premis:object'] ?? []).map((o: any) => {
-      const c = o['premis:objectCharacteristics'] ?? {};
-      const f = c['premis:format'] ?? {};
-      const puid = text(f['premis:formatRegistry']?.['premis:formatRegistryKey']);
-      const name = text(f['premis:formatDesignation']?.['premis:formatName']);
-      return {
-        path: text(o['premis:objectIdentifier']?.['premis:objectIdentifierValue']),
-        sha256: text(c['premis:fixity']?.['premis:messageDigest']),
-        size: Number(text(c['premis:size'])),
-        format: { ...(puid ? { puid } : {}), ...(name && name !== 'unknown' ? { name } : {}) },
-      };
-    }),
   };
 }

@@ -1,11 +1,11 @@
 import { parseAipMets } from '../aip/mets.ts';
 import { AIP_METS, type StoredEvent, premisPath } from '../aip/model.ts';
-import { parsePremis } from '../aip/premis.ts';
 import type { Inventory } from '../ocfl/inventory.ts';
 import { versionState } from '../ocfl/inventory.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
 import type { ObjectReader } from '../ocfl/reader.ts';
 import type { IndexedAip } from './catalog.ts';
+import { readPremisEvents } from './premis-events.ts';
 
 /**
  * Derives the catalog's view of one AIP from what is stored: the inventory, the AIP METS of the head
@@ -20,8 +20,7 @@ export async function indexAip(reader: ObjectReader, inv: Inventory): Promise<In
   for (const version of Object.keys(inv.versions)) {
     const path = premisPath(version);
     if (!versionState(inv, version).has(path)) continue;
-    const premis = parsePremis(await reader.readSmall(inv, path, version), `${inv.id}/${version}/${path}`);
-    for (const e of premis.events) events.push({ ...e, version });
+    for (const e of readPremisEvents(await reader.readSmall(inv, path, version), `${inv.id}/${version}/${path}`)) events.push({ ...e, version });
   }
   const files = [...state].map(([path, digest]) => {
     const m = mets.files.get(path);
