@@ -75,7 +75,7 @@ export async function writeAipVersion(
   await tx.put(AIP_METS, mets);
 }
 
-const PUT_CONCURRENCY = 8;
+const PUT_CONCURRENCY = 32;
 
 /**
  * Runs `fn` over the items with at most `limit` running at once, taking items from the iterable one at

@@ -141,13 +141,61 @@ class HashWorker {
   }
 }
 
-const WORKERS = Math.max(1, Math.min(4, os.availableParallelism()));
+/**
+ * Four workers even on fewer cores: creating a small file waits on the file system (its journal, the folder's
+ * lock) far longer than it computes, and four writers at once, as many as libuv's thread pool runs, keep the disk
+ * busy where one or two leave it idle between creates; a hash batch on more workers than cores only shares them.
+ */
+const WORKERS = 4;
 const workers: HashWorker[] = [];
 let nextId = 0;
 
-/** Digests of the files at these absolute paths, in order; the least busy worker takes the batch. */
+/** Hashing runs on one worker per core at most: more would only share the cores (the rest serve writes, which wait on the disk). */
+const HASHERS = Math.max(1, Math.min(WORKERS, os.availableParallelism()));
+/**
+ * Files per digest message: few enough that the workers stay evenly loaded to the end (a message is
+ * not taken back once sent, and one may hold a file of gigabytes), enough that messages stay cheap.
+ */
+const DIGEST_CHUNK = 32;
+/** Digest messages a hash worker holds at most: the one it works on and the next, so it never waits on the event loop between two. */
+const DIGESTS_PER_WORKER = 2;
+
+interface QueuedDigest {
+  files: string[];
+  resolve: (results: FileDigest[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Digest chunks in the order asked for; a hash worker takes the next one when it has room. */
+const queuedDigests: QueuedDigest[] = [];
+
+/**
+ * Digests of the files at these absolute paths, in order. The files go out in chunks, each to a hash
+ * worker as it has room: a worker held up by a large file takes no more than its next chunk while the
+ * others hash the rest, instead of a fixed share decided when the batch was sent.
+ */
 export function hashFiles(files: string[]): Promise<FileDigest[]> {
-  return leastBusy().run({ op: 'digest', files }) as Promise<FileDigest[]>;
+  const chunks: Promise<FileDigest[]>[] = [];
+  for (let i = 0; i < files.length; i += DIGEST_CHUNK) {
+    chunks.push(new Promise((resolve, reject) => queuedDigests.push({ files: files.slice(i, i + DIGEST_CHUNK), resolve, reject })));
+  }
+  sendDigests();
+  return Promise.all(chunks).then((parts) => parts.flat());
+}
+
+function sendDigests(): void {
+  for (let worker = freeHasher(); worker && queuedDigests.length > 0; worker = freeHasher()) {
+    const chunk = queuedDigests.shift()!;
+    (worker.run({ op: 'digest', files: chunk.files }) as Promise<FileDigest[]>).then(chunk.resolve, chunk.reject).finally(sendDigests);
+  }
+}
+
+/** The least busy hash worker with room for another digest message (started when missing), if any. */
+function freeHasher(): HashWorker | undefined {
+  startHashWorkers();
+  let best: HashWorker | undefined;
+  for (const w of workers.slice(0, HASHERS)) if (w.load < DIGESTS_PER_WORKER && (!best || w.load < best.load)) best = w;
+  return best;
 }
 
 interface QueuedWrite {
@@ -157,32 +205,43 @@ interface QueuedWrite {
   reject: (error: unknown) => void;
 }
 
-/** Writes waiting for a worker: they go together, as one message, once one is free. */
+/** Writes waiting for a worker: those asked for in one turn of the event loop go together, as one message. */
 const queuedWrites: QueuedWrite[] = [];
 let writesInFlight = 0;
+let writesScheduled = false;
 /** Bytes in one write batch at most, so that a batch's answer does not wait on a long queue. */
 const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
  * Writes `bytes` as the new file `file` (its folder is made when missing; an existing file fails with EEXIST) and
- * reads it back, on a worker. Writes asked for while every worker is busy are sent together when one is free, so a
- * burst of small files costs one message per batch. A failed write leaves no file.
+ * reads it back, on a worker. The writes asked for in one turn of the event loop, or while every worker is busy,
+ * are shared among the free workers in batches: a burst of small files costs a message per batch, not per file.
+ * A failed write leaves no file.
  */
 export function writeNewFile(file: string, bytes: Buffer): Promise<NewFile> {
   return new Promise((resolve, reject) => {
     queuedWrites.push({ file, bytes, resolve, reject });
-    if (writesInFlight < WORKERS) sendWrites();
+    scheduleWrites();
   });
 }
 
-function sendWrites(): void {
+function scheduleWrites(): void {
+  if (writesScheduled || writesInFlight >= WORKERS || queuedWrites.length === 0) return;
+  writesScheduled = true;
+  setImmediate(() => {
+    writesScheduled = false;
+    const perWorker = Math.ceil(queuedWrites.length / (WORKERS - writesInFlight));
+    while (queuedWrites.length > 0 && writesInFlight < WORKERS) sendWrites(perWorker);
+  });
+}
+
+function sendWrites(most: number): void {
   let size = 0;
   let count = 0;
-  while (count < queuedWrites.length && (count === 0 || size + queuedWrites[count]!.bytes.length <= WRITE_BATCH_BYTES)) {
+  while (count < Math.min(most, queuedWrites.length) && (count === 0 || size + queuedWrites[count]!.bytes.length <= WRITE_BATCH_BYTES)) {
     size += queuedWrites[count]!.bytes.length;
     count++;
   }
-  if (count === 0) return;
   const batch = queuedWrites.splice(0, count);
   // one fresh buffer for the whole batch, handed over without a copy (a caller's Buffer may be a view of a
   // larger or shared one, which must not be detached)
@@ -203,7 +262,7 @@ function sendWrites(): void {
     )
     .finally(() => {
       writesInFlight--;
-      sendWrites();
+      scheduleWrites();
     });
 }
 
@@ -212,11 +271,11 @@ function leastBusy(): HashWorker {
   return !worker || (worker.load > 0 && workers.length < WORKERS) ? addWorker() : worker;
 }
 /**
- * Starts every worker now, without waiting: a verify or audit calls this first, so the workers boot
+ * Starts the hash workers now, without waiting: a verify or audit calls this first, so the workers boot
  * (tens of milliseconds each) while it reads inventories, instead of when the first batch is ready.
  */
 export function startHashWorkers(): void {
-  while (workers.length < WORKERS) addWorker();
+  while (workers.length < HASHERS) addWorker();
 }
 
 function addWorker(): HashWorker {
