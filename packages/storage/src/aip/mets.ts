@@ -1,6 +1,7 @@
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { StorageError } from '../errors.ts';
 import { AIP_PROFILE, BEVARA_AGENT, PREMIS_DIR } from './model.ts';
+import { XmlWriter, type XmlAttributes } from './xml-writer.ts';
 
 /** What the AIP METS says of one file. */
 export interface MetsFile {
@@ -21,14 +22,12 @@ export interface AipMetsInput {
   files: MetsFile[];
 }
 
-const NS = {
-  'xmlns:mets': 'http://www.loc.gov/METS/',
-  'xmlns:csip': 'https://DILCIS.eu/XML/METS/CSIPExtensionMETS',
-  'xmlns:xlink': 'http://www.w3.org/1999/xlink',
-  'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
-};
-
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: true, suppressEmptyNode: true });
+const NS: XmlAttributes = [
+  ['xmlns:mets', 'http://www.loc.gov/METS/'],
+  ['xmlns:csip', 'https://DILCIS.eu/XML/METS/CSIPExtensionMETS'],
+  ['xmlns:xlink', 'http://www.w3.org/1999/xlink'],
+  ['xmlns:xsi', 'http://www.w3.org/2001/XMLSchema-instance'],
+];
 
 /**
  * The AIP's root METS (E-ARK AIP 2.2 on CSIP): descriptive metadata files in dmdSec, PREMIS in
@@ -36,114 +35,79 @@ const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '
  */
 export function buildAipMets(m: AipMetsInput): Buffer {
   const files = [...m.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const descriptive = files.filter((f) => f.path.startsWith('metadata/descriptive/'));
-  const preservation = files.filter((f) => f.path.startsWith(`${PREMIS_DIR}/`));
-  const content = files.filter((f) => !descriptive.includes(f) && !preservation.includes(f) && f.path !== 'METS.xml');
-  const groups = new Map<string, MetsFile[]>();
-  for (const f of content) {
-    const use = groupOf(f.path);
-    (groups.get(use) ?? groups.set(use, []).get(use)!).push(f);
-  }
   const ids = new Map(files.map((f, i) => [f.path, `file-${i + 1}`]));
-  const mdRef = (f: MetsFile, mdtype: string): object => ({
-    '@LOCTYPE': 'URL',
-    '@xlink:type': 'simple',
-    '@xlink:href': f.path,
-    '@MDTYPE': mdtype === 'PREMIS' ? 'PREMIS' : 'OTHER',
-    ...(mdtype === 'PREMIS' ? {} : { '@OTHERMDTYPE': 'UNSPECIFIED' }),
-    '@MIMETYPE': f.mimeType,
-    '@SIZE': f.size,
-    '@CREATED': f.created,
-    '@CHECKSUM': f.sha256,
-    '@CHECKSUMTYPE': 'SHA-256',
-  });
+  const descriptive: MetsFile[] = [];
+  const preservation: MetsFile[] = [];
+  const groups = new Map<string, MetsFile[]>();
+  for (const f of files) {
+    if (f.path.startsWith('metadata/descriptive/')) descriptive.push(f);
+    else if (f.path.startsWith(`${PREMIS_DIR}/`)) preservation.push(f);
+    else if (f.path !== 'METS.xml') {
+      const use = groupOf(f.path);
+      (groups.get(use) ?? groups.set(use, []).get(use)!).push(f);
+    }
+  }
   const groupIds = new Map([...groups.keys()].map((g, i) => [g, `grp-${i + 1}`]));
-  const doc = {
-    '?xml': { '@version': '1.0', '@encoding': 'UTF-8' },
-    'mets:mets': {
-      ...Object.fromEntries(Object.entries(NS).map(([k, v]) => [`@${k}`, v])),
-      '@xsi:schemaLocation':
-        'http://www.loc.gov/METS/ http://www.loc.gov/standards/mets/mets.xsd https://DILCIS.eu/XML/METS/CSIPExtensionMETS https://earkcsip.dilcis.eu/schema/DILCISExtensionMETS.xsd',
-      '@OBJID': m.id,
-      '@LABEL': m.label,
-      '@TYPE': m.contentCategory,
-      '@PROFILE': AIP_PROFILE,
-      'mets:metsHdr': {
-        '@CREATEDATE': m.created,
-        '@LASTMODDATE': m.modified,
-        '@RECORDSTATUS': m.revised ? 'REVISED' : 'NEW',
-        '@csip:OAISPACKAGETYPE': 'AIP',
-        'mets:agent': {
-          '@ROLE': 'CREATOR',
-          '@TYPE': 'OTHER',
-          '@OTHERTYPE': 'SOFTWARE',
-          'mets:name': BEVARA_AGENT.name,
-          'mets:note': { '@csip:NOTETYPE': 'SOFTWARE VERSION', '#text': BEVARA_AGENT.version },
-        },
-      },
-      'mets:dmdSec': descriptive.map((f) => ({
-        '@ID': `dmd-${ids.get(f.path)}`,
-        '@CREATED': f.created,
-        '@STATUS': 'CURRENT',
-        'mets:mdRef': mdRef(f, 'OTHER'),
-      })),
-      ...(preservation.length
-        ? {
-            'mets:amdSec': {
-              'mets:digiprovMD': preservation.map((f) => ({
-                '@ID': `digiprov-${ids.get(f.path)}`,
-                '@CREATED': f.created,
-                '@STATUS': 'CURRENT',
-                'mets:mdRef': mdRef(f, 'PREMIS'),
-              })),
-            },
-          }
-        : {}),
-      ...(groups.size
-        ? {
-            'mets:fileSec': {
-              '@ID': 'filesec-1',
-              'mets:fileGrp': [...groups].map(([use, fs]) => ({
-                '@ID': groupIds.get(use),
-                '@USE': use,
-                'mets:file': fs.map((f) => ({
-                  '@ID': ids.get(f.path),
-                  '@MIMETYPE': f.mimeType,
-                  '@SIZE': f.size,
-                  '@CREATED': f.created,
-                  '@CHECKSUM': f.sha256,
-                  '@CHECKSUMTYPE': 'SHA-256',
-                  'mets:FLocat': { '@LOCTYPE': 'URL', '@xlink:type': 'simple', '@xlink:href': f.path },
-                })),
-              })),
-            },
-          }
-        : {}),
-      'mets:structMap': {
-        '@ID': 'structmap-1',
-        '@TYPE': 'PHYSICAL',
-        '@LABEL': 'CSIP',
-        'mets:div': {
-          '@ID': 'div-root',
-          '@LABEL': m.id,
-          'mets:div': [
-            {
-              '@ID': 'div-metadata',
-              '@LABEL': 'Metadata',
-              ...(descriptive.length ? { '@DMDID': descriptive.map((f) => `dmd-${ids.get(f.path)}`).join(' ') } : {}),
-              ...(preservation.length ? { '@ADMID': preservation.map((f) => `digiprov-${ids.get(f.path)}`).join(' ') } : {}),
-            },
-            ...[...groups].map(([use, fs]) => ({
-              '@ID': `div-${groupIds.get(use)}`,
-              '@LABEL': use,
-              'mets:fptr': fs.map((f) => ({ '@FILEID': ids.get(f.path) })),
-            })),
-          ],
-        },
-      },
-    },
-  };
-  return Buffer.from(builder.build(doc), 'utf8');
+  const mdRef = (f: MetsFile, premis: boolean): XmlAttributes => [
+    ['LOCTYPE', 'URL'],
+    ['xlink:type', 'simple'],
+    ['xlink:href', f.path],
+    ['MDTYPE', premis ? 'PREMIS' : 'OTHER'],
+    ...(premis ? [] : [['OTHERMDTYPE', 'UNSPECIFIED'] as const]),
+    ['MIMETYPE', f.mimeType],
+    ['SIZE', f.size],
+    ['CREATED', f.created],
+    ['CHECKSUM', f.sha256],
+    ['CHECKSUMTYPE', 'SHA-256'],
+  ];
+
+  const xml = new XmlWriter().open('mets:mets', [
+    ...NS,
+    ['xsi:schemaLocation', 'http://www.loc.gov/METS/ http://www.loc.gov/standards/mets/mets.xsd https://DILCIS.eu/XML/METS/CSIPExtensionMETS https://earkcsip.dilcis.eu/schema/DILCISExtensionMETS.xsd'],
+    ['OBJID', m.id],
+    ['LABEL', m.label],
+    ['TYPE', m.contentCategory],
+    ['PROFILE', AIP_PROFILE],
+  ]);
+  xml.open('mets:metsHdr', [['CREATEDATE', m.created], ['LASTMODDATE', m.modified], ['RECORDSTATUS', m.revised ? 'REVISED' : 'NEW'], ['csip:OAISPACKAGETYPE', 'AIP']]);
+  xml.open('mets:agent', [['ROLE', 'CREATOR'], ['TYPE', 'OTHER'], ['OTHERTYPE', 'SOFTWARE']]);
+  xml.text('mets:name', BEVARA_AGENT.name).text('mets:note', BEVARA_AGENT.version ?? '', [['csip:NOTETYPE', 'SOFTWARE VERSION']]);
+  xml.close('mets:agent').close('mets:metsHdr');
+  for (const f of descriptive) {
+    xml.open('mets:dmdSec', [['ID', `dmd-${ids.get(f.path)}`], ['CREATED', f.created], ['STATUS', 'CURRENT']]).empty('mets:mdRef', mdRef(f, false)).close('mets:dmdSec');
+  }
+  if (preservation.length) {
+    xml.open('mets:amdSec');
+    for (const f of preservation) {
+      xml.open('mets:digiprovMD', [['ID', `digiprov-${ids.get(f.path)}`], ['CREATED', f.created], ['STATUS', 'CURRENT']]).empty('mets:mdRef', mdRef(f, true)).close('mets:digiprovMD');
+    }
+    xml.close('mets:amdSec');
+  }
+  if (groups.size) {
+    xml.open('mets:fileSec', [['ID', 'filesec-1']]);
+    for (const [use, fs] of groups) {
+      xml.open('mets:fileGrp', [['ID', groupIds.get(use)!], ['USE', use]]);
+      for (const f of fs) {
+        xml.open('mets:file', [['ID', ids.get(f.path)!], ['MIMETYPE', f.mimeType], ['SIZE', f.size], ['CREATED', f.created], ['CHECKSUM', f.sha256], ['CHECKSUMTYPE', 'SHA-256']]);
+        xml.empty('mets:FLocat', [['LOCTYPE', 'URL'], ['xlink:type', 'simple'], ['xlink:href', f.path]]).close('mets:file');
+      }
+      xml.close('mets:fileGrp');
+    }
+    xml.close('mets:fileSec');
+  }
+  xml.open('mets:structMap', [['ID', 'structmap-1'], ['TYPE', 'PHYSICAL'], ['LABEL', 'CSIP']]).open('mets:div', [['ID', 'div-root'], ['LABEL', m.id]]);
+  xml.empty('mets:div', [
+    ['ID', 'div-metadata'],
+    ['LABEL', 'Metadata'],
+    ...(descriptive.length ? [['DMDID', descriptive.map((f) => `dmd-${ids.get(f.path)}`).join(' ')] as const] : []),
+    ...(preservation.length ? [['ADMID', preservation.map((f) => `digiprov-${ids.get(f.path)}`).join(' ')] as const] : []),
+  ]);
+  for (const [use, fs] of groups) {
+    xml.open('mets:div', [['ID', `div-${groupIds.get(use)}`], ['LABEL', use]]);
+    for (const f of fs) xml.empty('mets:fptr', [['FILEID', ids.get(f.path)!]]);
+    xml.close('mets:div');
+  }
+  return xml.close('mets:div').close('mets:structMap').close('mets:mets').toBuffer();
 }
 
 function groupOf(path: string): string {
@@ -168,7 +132,9 @@ const parser = new XMLParser({
   attributeNamePrefix: '@',
   parseAttributeValue: false,
   parseTagValue: false,
-  processEntities: false,
+  // the five escapes buildAipMets writes are read back as the characters (a path with & is the path); a DOCTYPE,
+  // the only way to declare other entities, is refused before parsing
+  processEntities: true,
   isArray: (name) => ['mets:dmdSec', 'mets:digiprovMD', 'mets:fileGrp', 'mets:file'].includes(name),
 });
 
