@@ -156,7 +156,7 @@ const HASHERS = Math.max(1, Math.min(WORKERS, os.availableParallelism()));
  * Files per digest message: few enough that the workers stay evenly loaded to the end (a message is
  * not taken back once sent, and one may hold a file of gigabytes), enough that messages stay cheap.
  */
-const DIGEST_CHUNK = 32;
+const DIGEST_CHUNK = 64;
 /** Digest messages a hash worker holds at most: the one it works on and the next, so it never waits on the event loop between two. */
 const DIGESTS_PER_WORKER = 2;
 
