@@ -105,6 +105,8 @@ export class LocalBlobStore implements BlobStore {
       throw e;
     }
     this.#deferDurability(file, written.created);
+    // made by the worker below a folder #pathFor checked, or checked itself: the next keys in it need no stat
+    this.#checkedFolder(path.dirname(file));
     return { ...result, reread: true };
   }
 
@@ -375,11 +377,14 @@ export class LocalBlobStore implements BlobStore {
     if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
       throw new StorageError('S-017', `invalid blob key ${JSON.stringify(key)}: a symlink leads out of the storage root`, { key });
     }
-    if (existing === folder) {
-      if (this.#checkedFolders.size >= CHECKED_FOLDERS_MAX) this.#checkedFolders.clear();
-      this.#checkedFolders.add(folder);
-    }
+    if (existing === folder) this.#checkedFolder(folder);
     return file;
+  }
+
+  /** Remembers a folder seen, or made by a put, inside the root: later keys in it need no symlink check. */
+  #checkedFolder(folder: string): void {
+    if (this.#checkedFolders.size >= CHECKED_FOLDERS_MAX) this.#checkedFolders.clear();
+    this.#checkedFolders.add(folder);
   }
 
   #ready(): Promise<string> {
