@@ -45,8 +45,9 @@ export interface ObjectVerification {
   findings: Finding[];
 }
 
+/** Digest calls in flight per object: the next waits in the store's queue while a result is checked. */
 const CONCURRENCY = 4;
-/** Content files per bulk digest call: large enough to make a message per batch cheap, small enough to spread over the workers. */
+/** Content files per bulk digest call (the local store's hash pool shares a call among its workers); bounds what an object of 100,000 files holds in flight. */
 const BATCH = 128;
 
 /** Checks one OCFL object completely: structure, inventories, every version's signature, every digest. */
