@@ -51,6 +51,7 @@ try {
   const sha: number[] = [];
   const ossl: number[] = [];
   const audit: number[] = [];
+  const auditCpu: number[] = [];
   let rss = 0;
   let startup = 0;
   let audited = 0;
@@ -59,8 +60,9 @@ try {
     ossl.push((await timed('sh', ['-c', `xargs -d '\\n' openssl dgst -sha256 < "${list}" > /dev/null`])).wall);
     fs.rmSync(path.join(dir, 'audit-state.json'), { force: true });
     const r = await timed(process.execPath, ['--import', 'tsx', child, dir], { cwd: path.dirname(import.meta.dirname) });
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number; copies: number };
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; cpuSeconds: number; bytes: number; copies: number };
     audit.push(out.seconds);
+    auditCpu.push(out.cpuSeconds);
     audited = out.bytes;
     rss = Math.max(rss, r.rssKb);
     startup = Math.max(startup, r.wall - out.seconds);
@@ -74,6 +76,8 @@ try {
   console.log(
     `audit of every copy: bevara ${auditMbps.toFixed(0)} MB/s (${median(audit).toFixed(3)} s, ${(audited / 1e6).toFixed(1)} MB), baseline ${baseName} ${baseMbps.toFixed(0)} MB/s, ratio ${(auditMbps / baseMbps).toFixed(2)}× (target ≥ 0.8×)`,
   );
+  // on a shared machine the wall time says little; the CPU the audit used says how much of it it got
+  console.log(`  audit CPU over all its threads ${median(auditCpu).toFixed(3)} s (${(median(auditCpu) / median(audit)).toFixed(2)} cores busy on average, of ${os.availableParallelism()})`);
   console.log(`  peak RSS ${(rss / 1024).toFixed(0)} MB (target < 200 MB); process start-up and archive open ≈ ${startup.toFixed(2)} s extra`);
   console.log(`  load average ${loadAverage()} (the ratio means something only on an otherwise idle machine)`);
 } finally {
