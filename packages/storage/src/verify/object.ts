@@ -174,10 +174,10 @@ export async function inspectObject(
 
     const unlistedChecks = async (): Promise<void> => {
       for (const version of Object.keys(inv.versions)) {
-        for await (const key of store.list(`${objectRoot}/${version}/content/`)) {
+        await forEachKeyUnder(store, `${objectRoot}/${version}/content/`, (key) => {
           const contentPath = key.slice(objectRoot.length + 1);
           if (!expected.has(contentPath)) findings.push({ code: 'BV-CNT-3', message: `${contentPath} is not in the manifest`, path: contentPath, version });
-        }
+        });
       }
     };
 
@@ -190,6 +190,22 @@ export async function inspectObject(
   } catch (e) {
     findings.push({ code: 'BV-STO-1', message: `cannot read ${objectRoot} from store ${store.name}: ${(e as Error).message}` });
     return result();
+  }
+}
+
+/**
+ * Every key below the folder `prefix`, in no promised order: folder by folder through children() where
+ * the store has it (one listing call per folder), else through list(), whose async generator costs a
+ * step per key and per folder level (thousands per object) and much compiling besides.
+ */
+async function forEachKeyUnder(store: BlobStore, prefix: string, visit: (key: string) => void): Promise<void> {
+  if (!store.children) {
+    for await (const key of store.list(prefix)) visit(key);
+    return;
+  }
+  for (const name of await store.children(prefix)) {
+    if (name.endsWith('/')) await forEachKeyUnder(store, prefix + name, visit);
+    else visit(prefix + name);
   }
 }
 
