@@ -14,6 +14,7 @@ import { checkExpected, readBackMismatch, Sha256Meter, toReadable } from './dige
 import { hashFiles, startHashWorkers, writeNewFile, type FileDigest } from './hash-pool.ts';
 import type { Comparison } from './compare-back.ts';
 import { fsyncDir, writeFileDurably } from './durable.ts';
+import { readSmallFile, tooLargeToReadWhole } from './small-read.ts';
 import {
   assertValidKey,
   assertValidPrefix,
@@ -203,6 +204,20 @@ export class LocalBlobStore implements BlobStore {
       await handle.close();
       throw this.#failure(e, key);
     }
+  }
+
+  async readSmall(key: string, limit: number): Promise<Buffer> {
+    assertValidKey(key);
+    const file = this.#checkedPath(key) ?? (await this.#pathFor(key));
+    let read;
+    try {
+      read = await readSmallFile(file, limit);
+    } catch (e) {
+      throw this.#failure(e, key);
+    }
+    if ('missing' in read) throw notFound(key);
+    if ('size' in read) throw tooLargeToReadWhole(key, limit, read.size);
+    return read.bytes;
   }
 
   async digest(key: string): Promise<PutResult> {

@@ -26,6 +26,14 @@ export interface BlobStore {
   get(key: string, range?: { start: number; end: number }): Promise<Readable>;
 
   /**
+   * The whole object in one buffer, for objects known to be small (a METS, a PREMIS, a document read for its
+   * text): S-001 if absent, S-011 if it holds more than `limit` bytes (nothing beyond the limit is read).
+   * Optional: a backend that has it reads without a stream (local disk: open, fstat, one read, close), where a
+   * stream per object cost more than the bytes; callers without it read get() to the end.
+   */
+  readSmall?(key: string, limit: number): Promise<Buffer>;
+
+  /**
    * Re-reads the object and returns its size and SHA-256: the fixity check of verify and audit.
    * S-001 if absent. Backends may read faster than through get() (no stream per object).
    */

@@ -24,6 +24,18 @@ function pathDigests(inv: Inventory, version: string): Map<string, string> {
   return built;
 }
 
+/** The most readSmall reads of one file by default (readAll's bound). */
+const SMALL_FILE_LIMIT = 64 * 1024 * 1024;
+
+/** The store key of a logical file of a version: S-001 when the version has no such file. */
+function contentKey(inv: Inventory, logicalPath: string, version: string): string {
+  const digest = pathDigests(inv, version).get(logicalPath);
+  if (!digest) throw new StorageError('S-001', `${inv.id} ${version} has no file ${logicalPath}`, { path: logicalPath });
+  const contentPath = inv.manifest[digest]?.[0];
+  if (!contentPath) throw new StorageError('S-011', `${inv.id}: digest ${digest} not in manifest`);
+  return `${objectRootFor(inv.id)}/${contentPath}`;
+}
+
 /** Read access to OCFL objects in one store. Only committed state is visible: it starts at the root inventory. */
 export class ObjectReader {
   constructor(private readonly store: BlobStore) {}
@@ -40,15 +52,16 @@ export class ObjectReader {
 
   /** Streams one logical file of a version (the head by default). */
   async open(inv: Inventory, logicalPath: string, version = inv.head): Promise<Readable> {
-    const digest = pathDigests(inv, version).get(logicalPath);
-    if (!digest) throw new StorageError('S-001', `${inv.id} ${version} has no file ${logicalPath}`, { path: logicalPath });
-    const contentPath = inv.manifest[digest]?.[0];
-    if (!contentPath) throw new StorageError('S-011', `${inv.id}: digest ${digest} not in manifest`);
-    return this.store.get(`${objectRootFor(inv.id)}/${contentPath}`);
+    return this.store.get(contentKey(inv, logicalPath, version));
   }
 
-  async readSmall(inv: Inventory, logicalPath: string, version = inv.head): Promise<Buffer> {
-    return readAll(await this.open(inv, logicalPath, version));
+  /**
+   * One logical file whole, for files that are small (METS, PREMIS, documents read for their text); S-011 when it
+   * is larger than `limit`. Read in one call where the store has one (BlobStore.readSmall), not through a stream.
+   */
+  async readSmall(inv: Inventory, logicalPath: string, version = inv.head, limit = SMALL_FILE_LIMIT): Promise<Buffer> {
+    const key = contentKey(inv, logicalPath, version);
+    return this.store.readSmall ? this.store.readSmall(key, limit) : readAll(await this.store.get(key), limit);
   }
 
   /**

@@ -144,12 +144,29 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       await expectCode(store.get('no/such/key', { start: 0, end: 1 }), 'S-001');
     });
 
+    it('reads a small object whole where the store can (readSmall): S-001 when absent, S-011 past the limit', async () => {
+      if (!store.readSmall) return;
+      const data = randomBytes(70_000);
+      await store.put('small/doc.bin', data);
+      await store.put('small/empty.bin', Buffer.alloc(0));
+      expect((await store.readSmall('small/doc.bin', data.length)).equals(data)).toBe(true);
+      expect((await store.readSmall('small/empty.bin', 0)).length).toBe(0);
+      await expectCode(store.readSmall('small/doc.bin', data.length - 1), 'S-011');
+      await expectCode(store.readSmall('small/none.bin', 100), 'S-001');
+      // a key that names a folder of objects is no object
+      await expectCode(store.readSmall('small', 100), 'S-001');
+      // a replaced object is read as the new one
+      await store.put('small/doc.bin', Buffer.from('replaced'));
+      expect((await store.readSmall('small/doc.bin', 100)).toString()).toBe('replaced');
+    });
+
     it('refuses bad keys with S-017 and writes nothing', async () => {
       const bad = ['', '/abs', 'a/../b', '..', './a', 'a/.', 'a//b', 'a/', 'a\\b', 'a\0b', 'a\nb', '.tmp-x', 'a/.tmp-y', '\uD800x', 'x'.repeat(1025)];
       for (const key of bad) {
         await expectCode(store.put(key, Buffer.from('x')), 'S-017', key);
         await expectCode(store.get(key), 'S-017', key);
         await expectCode(store.stat(key), 'S-017', key);
+        if (store.readSmall) await expectCode(store.readSmall(key, 10), 'S-017', key);
         await expectCode(store.delete(key), 'S-017', key);
       }
       for (const prefix of ['../', '/', 'a//', 'a\\']) await expectCode(collect(store.list(prefix)), 'S-017', prefix);
