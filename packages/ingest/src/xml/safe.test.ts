@@ -62,6 +62,9 @@ describe('readXmlSafely', () => {
     await expectEverySplit('<a><b><c><d><e/></d></c></b></a>', 'I-010', { maxDepth: 4 });
     await expectEverySplit(`<a>${'<b x="/"/><c />'.repeat(20)}</a>`, 'ok', { maxDepth: 2 });
     await expectEverySplit('<a><b x=">"><c/></b></a>', 'I-010', { maxDepth: 2 });
+    // Each quote ends only its own kind of value; the other kind, '>' and '/>' inside it are text.
+    await expectEverySplit(`<a x='"/>' y="'/>"><b z='"'/></a>`, 'ok', { maxDepth: 2 });
+    await expectEverySplit(`<a x='">' y="'>"><b><c/></b></a>`, 'I-010', { maxDepth: 2 });
   });
 
   it('refuses a document larger than the size limit', async () => {
