@@ -153,6 +153,32 @@ describe('ObjectTransaction on a real folder store', () => {
     await v2.tx.end();
   });
 
+  it('refuses a second put of a path in one version with S-014, also when both run at once, and keeps the first', async () => {
+    const { tx, id, root } = await begin(null);
+    await tx.put('a.txt', Buffer.from('first'));
+    await expect(tx.put('a.txt', Buffer.from('second'))).rejects.toMatchObject({ code: 'S-014' });
+    // two puts started together (the AIP writer keeps many in flight): one writes, the other is refused unwritten
+    const racing = await Promise.allSettled([tx.put('b.txt', Buffer.from('one')), tx.put('b.txt', Buffer.from('two'))]);
+    expect(racing.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect((racing[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'S-014' });
+    const inv = await tx.commit(info, signer);
+    await tx.end();
+    expect(files(root).filter((f) => f.startsWith('v1/content/'))).toEqual(['v1/content/a.txt', 'v1/content/b.txt']);
+    const reader = new ObjectReader(store);
+    expect((await reader.readSmall(inv, 'a.txt')).toString()).toBe('first');
+    expect((await reader.readSmall(inv, 'b.txt')).toString()).toBe('one');
+
+    // the next version may put a path the object already has (it replaces it), once
+    const next = await begin(inv);
+    await next.tx.put('a.txt', Buffer.from('newer'));
+    await expect(next.tx.put('a.txt', Buffer.from('newest'))).rejects.toMatchObject({ code: 'S-014' });
+    const v2 = await next.tx.commit(info, signer);
+    await next.tx.end();
+    expect((await reader.readSmall(v2, 'a.txt')).toString()).toBe('newer');
+    expect((await reader.readSmall(v2, 'a.txt', 'v1')).toString()).toBe('first');
+    expect(v2.id).toBe(id);
+  });
+
   it('refuses unsafe logical paths with S-014 before writing anything', async () => {
     const { tx, root } = await begin(null);
     for (const p of ['../escape', '/abs', 'a//b', 'a/./b', 'back\\slash']) {

@@ -48,7 +48,7 @@ export class ObjectTransaction {
   private readonly state: Map<string, StateEntry>;
   private readonly manifest: Map<string, string[]>;
   private readonly newContent = new Map<string, string>(); // digest → content path written in this version
-  private readonly contentPaths = new Set<string>(); // every content path a put of this version has written to
+  private readonly putPaths = new Set<string>(); // every logical path put in this version, taken before its first byte
   private readonly readBehind: ReadBehind;
   private finished = false;
 
@@ -94,11 +94,16 @@ export class ObjectTransaction {
   /**
    * Adds or replaces a logical path. The bytes are hashed while they are written (one pass), or their digest is
    * `claimed` by the caller who hashed them already; new content is then read back from the store while the
-   * version goes on (commit() waits for it).
+   * version goes on (commit() waits for it). A path already put in this version is refused with S-014 before
+   * anything is written: both puts would write the one content path, and the first one's content, no longer
+   * referenced at the commit, would be deleted from under the second.
    */
   async put(logicalPath: string, source: Readable | Buffer, expected?: { size?: number; sha256?: string }, claimed?: () => PutResult): Promise<StateEntry> {
     this.assertOpen();
     if (!isSafeRelativePath(logicalPath)) throw new StorageError('S-014', `invalid logical path: ${logicalPath}`, { path: logicalPath });
+    // taken synchronously, so that puts running at once cannot both pass
+    if (this.putPaths.has(logicalPath)) throw new StorageError('S-014', `${logicalPath} is put twice in one version of ${this.objectId}`, { path: logicalPath });
+    this.putPaths.add(logicalPath);
     if (expected?.sha256 && this.manifest.has(expected.sha256) && expected.size !== undefined) {
       // Already stored in this object: OCFL deduplicates by digest. Drain the stream so the caller's pipeline ends.
       if (!Buffer.isBuffer(source)) for await (const _ of source) void _;
@@ -108,11 +113,9 @@ export class ObjectTransaction {
     }
     const contentPath = `${versionName(this.version)}/content/${logicalPath}`;
     const key = `${this.objectRoot}/${contentPath}`;
-    // no reader looks into this version before the commit, and recovery removes it after a crash (W6): a
-    // content path written for the first time may be written in place
-    const unpublished = !this.contentPaths.has(contentPath);
-    this.contentPaths.add(contentPath);
-    const written = await this.store.put(key, source, { durability: 'deferred', readBack: true, unpublished, ...(expected ? { expected } : {}), ...(claimed ? { claimed } : {}) });
+    // no reader looks into this version before the commit, and recovery removes it after a crash (W6); each
+    // logical path is put once, so its content path is written for the first time and may be written in place
+    const written = await this.store.put(key, source, { durability: 'deferred', readBack: true, unpublished: true, ...(expected ? { expected } : {}), ...(claimed ? { claimed } : {}) });
     const entry = { digest: written.sha256, size: written.size };
     if (this.manifest.has(written.sha256)) {
       // the path will name content already stored: only once the new bytes are seen to be that content
