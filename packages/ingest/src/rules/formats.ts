@@ -5,7 +5,7 @@
  * outside the policy is a warning; an agreement with strict formats makes it a failure.
  */
 import { checkFormat, type FormatPolicy } from '../formats/policy.ts';
-import { identify } from '../formats/identify.ts';
+import { identify, type Identification } from '../formats/identify.ts';
 import type { FileFacts, Result } from '../report/types.ts';
 import type { PackageView } from '../sip/types.ts';
 import { windowedSource, type FileRead } from './file-read.ts';
@@ -19,6 +19,18 @@ export interface FormatChecker {
   summary(): Result[];
 }
 
+/**
+ * Each identification made for BEVARA-007, whole (MIME type and warnings too), by the read it was made from: a
+ * caller joining the same pass (ingest's onRead gets the same read) takes it from here instead of identifying the
+ * file again. Held only as long as the read is.
+ */
+const identifiedByRead = new WeakMap<FileRead, Identification>();
+
+/** The identification BEVARA-007 made from this read, when the file was one it checks (a fileSec file). */
+export function identificationFromRead(read: FileRead): Identification | undefined {
+  return identifiedByRead.get(read);
+}
+
 export function formatChecker(pkg: PackageView, policy: FormatPolicy, inFileSec: ReadonlySet<string>): FormatChecker {
   const strict = policy.onViolation === 'rejection';
   const level = strict ? 'MUST' : 'SHOULD';
@@ -28,6 +40,7 @@ export function formatChecker(pkg: PackageView, policy: FormatPolicy, inFileSec:
     async check(path, read, facts) {
       if (!inFileSec.has(path)) return [];
       const id = await identify(windowedSource(pkg, path, read), path);
+      identifiedByRead.set(read, id);
       facts.puid = id.puid;
       facts.formatName = id.name;
       if (id.version !== undefined) facts.formatVersion = id.version;
