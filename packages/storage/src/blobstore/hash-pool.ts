@@ -105,13 +105,15 @@ class HashWorker {
   readonly #pending = new Map<number, Pending>();
   #failed: unknown;
 
-  constructor(onExit: (w: HashWorker) => void) {
+  /** `onRoom` runs after every answer: the worker can take more (a digest chunk may be waiting for room a write held). */
+  constructor(onExit: (w: HashWorker) => void, onRoom: () => void) {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true });
     this.#worker.on('message', ({ id, results }: { id: number; results: unknown[] }) => {
       const p = this.#pending.get(id);
       this.#pending.delete(id);
       if (this.#pending.size === 0) this.#worker.unref();
       p?.resolve(results);
+      onRoom();
     });
     const fail = (error: unknown): void => {
       this.#failed ??= error;
@@ -184,9 +186,11 @@ export function hashFiles(files: string[]): Promise<FileDigest[]> {
 }
 
 function sendDigests(): void {
-  for (let worker = freeHasher(); worker && queuedDigests.length > 0; worker = freeHasher()) {
+  while (queuedDigests.length > 0) {
+    const worker = freeHasher();
+    if (!worker) return;
     const chunk = queuedDigests.shift()!;
-    (worker.run({ op: 'digest', files: chunk.files }) as Promise<FileDigest[]>).then(chunk.resolve, chunk.reject).finally(sendDigests);
+    (worker.run({ op: 'digest', files: chunk.files }) as Promise<FileDigest[]>).then(chunk.resolve, chunk.reject);
   }
 }
 
@@ -282,7 +286,9 @@ function addWorker(): HashWorker {
   const worker = new HashWorker((gone) => {
     const i = workers.indexOf(gone);
     if (i >= 0) workers.splice(i, 1);
-  });
+    // the chunks still queued go to a new worker (each that fails takes one chunk with it, so this ends)
+    sendDigests();
+  }, sendDigests);
   workers.push(worker);
   return worker;
 }
