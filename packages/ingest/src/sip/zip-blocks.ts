@@ -6,9 +6,8 @@
  * (BlockReader), and a small entry is read from them whole and inflated in one synchronous call bounded by its
  * declared size. Large, encrypted or otherwise unusual entries are streamed by yauzl.
  */
-import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry } from 'yauzl';
 import { WHOLE_READ_BYTES } from './whole-read.ts';
@@ -64,11 +63,14 @@ export class ArchiveBlocks {
   }
 }
 
-/** yauzl's reader over the blocks; a large entry's data is streamed from the file by a stream of its own. */
+/**
+ * yauzl's reader over the blocks; a large entry's data is streamed from the archive's open handle (not reopened by
+ * path, which could by then name another file or none: a spooled upload is unlinked once opened).
+ */
 export class BlockReader extends yauzl.RandomAccessReader {
   constructor(
     private readonly blocks: ArchiveBlocks,
-    private readonly file: string,
+    private readonly file: FileHandle,
   ) {
     super();
   }
@@ -84,8 +86,37 @@ export class BlockReader extends yauzl.RandomAccessReader {
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
-    return createReadStream(this.file, { start, end: end - 1, highWaterMark: LARGE_ENTRY_CHUNK_BYTES });
+    return rangeStream(this.file, start, end);
   }
+}
+
+/**
+ * Bytes [start, end) of the archive, read at their positions through its open handle in 1 MiB chunks. Not a file
+ * stream on the handle: destroying one (as yauzl does when an entry is done) closes its handle, which the
+ * package's other entries still read; the package's close() closes it.
+ */
+function rangeStream(file: FileHandle, start: number, end: number): Readable {
+  let position = start;
+  return new Readable({
+    highWaterMark: LARGE_ENTRY_CHUNK_BYTES,
+    read() {
+      const size = Math.min(LARGE_ENTRY_CHUNK_BYTES, end - position);
+      if (size <= 0) {
+        this.push(null);
+        return;
+      }
+      const buffer = Buffer.allocUnsafe(size);
+      file.read(buffer, 0, size, position).then(
+        ({ bytesRead }) => {
+          if (this.destroyed) return;
+          if (bytesRead === 0) return void this.destroy(new ZipEntryError('the archive ended early'));
+          position += bytesRead;
+          this.push(bytesRead === size ? buffer : buffer.subarray(0, bytesRead));
+        },
+        (err: Error) => this.destroy(err),
+      );
+    },
+  });
 }
 
 /** The whole content of a small entry (see isSmallEntry), checked against its declared size. */

@@ -3,7 +3,7 @@
  * Real archives on disk, read in an order that jumps between blocks; damaged entries must end in I-003.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -84,6 +84,32 @@ describe('zip entries', () => {
       expect(sizes).toEqual([1024 * 1024, 1024 * 1024, 1024 * 1024, 100]);
     } finally {
       await pkg.close();
+    }
+  });
+
+  it('reads every entry from the archive it opened, even once its path is gone or names another file', async () => {
+    const large = randomBytes(WHOLE_READ_BYTES + 4096);
+    const small = Buffer.from('small entry');
+    const entries: RawZipEntry[] = [{ name: 'pkg/large.bin', data: large }, { name: 'pkg/small.txt', data: small }];
+    const file = await writeZipFile('moved.zip', entries);
+    for (const replace of [false, true]) {
+      await writeFile(file, rawZip(entries));
+      const pkg = await openPackage(file);
+      try {
+        await unlink(file);
+        if (replace) {
+          const other = join(dir, 'other.zip');
+          await writeFile(other, rawZip([{ name: 'pkg/large.bin', data: randomBytes(large.length) }, { name: 'pkg/small.txt', data: Buffer.from('other') }]));
+          await rename(other, file);
+        }
+        expect((await readAll(pkg, 'large.bin')).equals(large), `replaced: ${replace}`).toBe(true);
+        expect((await readAll(pkg, 'small.txt')).equals(small), `replaced: ${replace}`).toBe(true);
+        // Twice, at once: the entry streams share the handle and read by position.
+        const [a, b] = await Promise.all([readAll(pkg, 'large.bin'), readAll(pkg, 'large.bin')]);
+        expect(a.equals(large) && b.equals(large)).toBe(true);
+      } finally {
+        await pkg.close();
+      }
     }
   });
 

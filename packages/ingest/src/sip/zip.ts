@@ -26,7 +26,7 @@ export async function openZip(file: string, limits: ReadLimits): Promise<Package
     const blocks = new ArchiveBlocks(fh, size);
     const z = (zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
       yauzl.fromRandomAccessReader(
-        new BlockReader(blocks, file),
+        new BlockReader(blocks, fh),
         size,
         { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true },
         (err, opened) => (err || !opened ? reject(corrupt(file, err)) : resolve(opened)),
