@@ -20,7 +20,7 @@ import { formatChecker } from './rules/formats.ts';
 import { checkPremisDocument, premisFiles } from './rules/premis.ts';
 import { FGS12_REFERENCES, checkFgs12Mets, fgs12Level, FGS12_STRUCTURE } from './rules/fgs12.ts';
 import { ermsCandidates, ermsChecker } from './rules/erms.ts';
-import { NS, all, attr, resolveHref, type MetsDocument } from './rules/mets-model.ts';
+import { FILE_LOCATORS, NS, all, attr, locatorTarget, type MetsDocument } from './rules/mets-model.ts';
 import { isCsipVersion, type CsipVersion } from './rules/profiles.ts';
 import { SIP_PROFILE_URL } from './rules/sip.ts';
 import { openPackage } from './sip/open.ts';
@@ -228,9 +228,9 @@ async function readReferencedFiles(
 function fileSecPaths(docs: readonly MetsDocument[]): Set<string> {
   const out = new Set<string>();
   for (const mets of docs) {
-    for (const l of all(mets.root, 'mets:fileSec//mets:file/mets:FLocat')) {
-      const t = resolveHref(attr(l, 'href', 'xlink') ?? '', mets.dir);
-      if (t.kind === 'package') out.add(t.path);
+    for (const l of all(mets.root, FILE_LOCATORS)) {
+      const t = locatorTarget(l, mets.dir);
+      if (t?.kind === 'package') out.add(t.path);
     }
   }
   return out;

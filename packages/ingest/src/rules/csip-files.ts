@@ -4,7 +4,7 @@
  */
 import type { Element } from 'libxmljs2';
 import type { Rule } from './engine.ts';
-import { all, attr, first, idrefs, where, type MetsContext } from './mets-model.ts';
+import { FILE_LOCATORS, all, attr, first, idrefs, where, type MetsContext } from './mets-model.ts';
 import { CONTENT_INFORMATION_TYPE, FILE_GROUP_LABEL, inVocabulary } from './vocabularies.ts';
 import { mediaTypeProblem } from './media-types.ts';
 
@@ -212,7 +212,7 @@ export const FILE_RULES: R[] = [
     check(ctx, r) {
       // One query for the document's FLocats, counted by parent, rather than one query per file.
       const counts = new Map<Element, number>();
-      for (const l of all(ctx.mets.root, 'mets:fileSec//mets:file/mets:FLocat')) {
+      for (const l of all(ctx.mets.root, FILE_LOCATORS)) {
         const f = l.parent() as Element;
         counts.set(f, (counts.get(f) ?? 0) + 1);
       }
@@ -226,7 +226,7 @@ export const FILE_RULES: R[] = [
     id: 'CSIP77',
     text: 'FLocat/@LOCTYPE is "URL"',
     check(ctx, r) {
-      const ls = all(ctx.mets.root, 'mets:fileSec//mets:file/mets:FLocat');
+      const ls = all(ctx.mets.root, FILE_LOCATORS);
       if (ls.length === 0) return r.skip('no FLocat');
       for (const l of ls) if (attr(l, 'LOCTYPE') !== 'URL') r.violation(`FLocat/@LOCTYPE is ${attr(l, 'LOCTYPE') ?? 'missing'}, not URL`, where(l));
     },
@@ -235,7 +235,7 @@ export const FILE_RULES: R[] = [
     id: 'CSIP78',
     text: 'FLocat/@xlink:type is "simple"',
     check(ctx, r) {
-      const ls = all(ctx.mets.root, 'mets:fileSec//mets:file/mets:FLocat');
+      const ls = all(ctx.mets.root, FILE_LOCATORS);
       if (ls.length === 0) return r.skip('no FLocat');
       for (const l of ls) {
         const t = attr(l, 'type', 'xlink');
@@ -249,7 +249,7 @@ export const FILE_RULES: R[] = [
     id: 'CSIP79',
     text: 'FLocat/@xlink:href gives the location of the file',
     check(ctx, r) {
-      const ls = all(ctx.mets.root, 'mets:fileSec//mets:file/mets:FLocat');
+      const ls = all(ctx.mets.root, FILE_LOCATORS);
       if (ls.length === 0) return r.skip('no FLocat');
       for (const l of ls) {
         const h = attr(l, 'href', 'xlink');

@@ -9,14 +9,14 @@ import { METADATA_RULES } from './csip-metadata.ts';
 import { STRUCTMAP_RULES } from './csip-structmap.ts';
 import { runRules } from './engine.ts';
 import type { ReferenceKind } from './fixity.ts';
-import type { MetsContext } from './mets-model.ts';
+import { FILE_LOCATORS, type MetsContext } from './mets-model.ts';
 import { requirementLevels, type CsipVersion } from './profiles.ts';
 import { SIP_RULES } from './sip.ts';
 
 export const CSIP_METS_RULES = [...HEADER_RULES, ...METADATA_RULES, ...FILE_RULES, ...STRUCTMAP_RULES];
 
 export const CSIP_REFERENCES: ReferenceKind[] = [
-  { xpath: 'mets:fileSec//mets:file/mets:FLocat', attrsOn: 'parent', ids: { href: 'CSIP79', size: 'CSIP69', checksum: 'CSIP71' } },
+  { xpath: FILE_LOCATORS, attrsOn: 'parent', ids: { href: 'CSIP79', size: 'CSIP69', checksum: 'CSIP71' } },
   { xpath: 'mets:dmdSec/mets:mdRef', attrsOn: 'self', ids: { href: 'CSIP24', size: 'CSIP27', checksum: 'CSIP29' } },
   { xpath: 'mets:amdSec/mets:digiprovMD/mets:mdRef', attrsOn: 'self', ids: { href: 'CSIP38', size: 'CSIP41', checksum: 'CSIP43' } },
   { xpath: 'mets:amdSec/mets:rightsMD/mets:mdRef', attrsOn: 'self', ids: { href: 'CSIP51', size: 'CSIP54', checksum: 'CSIP56' } },

@@ -15,7 +15,7 @@ import { schemaTitle, validateAgainst, type SchemaSetName, type XsdError } from 
 import { RuleReporter } from './engine.ts';
 import { checkErmsRequirements } from './erms-rules.ts';
 import type { XmlConsumer } from './fixity.ts';
-import { all, attr, resolveHref, where, type MetsDocument } from './mets-model.ts';
+import { FILE_LOCATORS, all, attr, locatorTarget, resolveHref, where, type MetsDocument } from './mets-model.ts';
 
 const ERMS_NS = 'https://DILCIS.eu/XML/ERMS';
 const FGS_ERMS_NS = 'http://xml.ra.se/e-arkiv/FGS-ERMS';
@@ -33,9 +33,10 @@ export function ermsCandidates(pkg: PackageView, docs: readonly MetsDocument[]):
   const metsFiles = new Set(docs.map((d) => d.file));
   const out = new Set<string>();
   for (const mets of docs) {
-    for (const l of all(mets.root, 'mets:fileSec//mets:file/mets:FLocat | mets:dmdSec/mets:mdRef')) {
-      const t = resolveHref(attr(l, 'href', 'xlink') ?? '', mets.dir);
-      if (t.kind === 'package' && t.path.toLowerCase().endsWith('.xml') && !metsFiles.has(t.path) && pkg.entry(t.path)?.type === 'file') {
+    // The fileSec's locators as the other rules query them, not a union query of its own over the same elements.
+    for (const l of [...all(mets.root, FILE_LOCATORS), ...all(mets.root, 'mets:dmdSec/mets:mdRef')]) {
+      const t = locatorTarget(l, mets.dir);
+      if (t?.kind === 'package' && t.path.toLowerCase().endsWith('.xml') && !metsFiles.has(t.path) && pkg.entry(t.path)?.type === 'file') {
         out.add(t.path);
       }
     }

@@ -9,7 +9,7 @@ import type { PackageView } from '../sip/types.ts';
 import type { StructureContext } from './csip-structure.ts';
 import { runRules, type Rule } from './engine.ts';
 import type { ReferenceKind } from './fixity.ts';
-import { all, attr, first, resolveHref, where, type MetsContext } from './mets-model.ts';
+import { FILE_LOCATORS, all, attr, first, locatorTarget, where, type MetsContext } from './mets-model.ts';
 import { HASHES } from './vocabularies.ts';
 
 export const FGS12_PROFILE_URLS = [
@@ -125,15 +125,16 @@ export const FGS12_RULES: R[] = [
     if (fs.length === 0) return r.skip('no files');
     // Each file's first FLocat, from one query for the document rather than one per file.
     const flocats = new Map<Element, Element>();
-    for (const l of all(mets.root, 'mets:fileSec//mets:file/mets:FLocat')) {
+    for (const l of all(mets.root, FILE_LOCATORS)) {
       const f = l.parent() as Element;
       if (!flocats.has(f)) flocats.set(f, l);
     }
     for (const f of fs) {
       const l = flocats.get(f);
-      const h = l === undefined ? undefined : attr(l, 'href', 'xlink');
-      if (h === undefined) { r.violation('file has no FLocat/@xlink:href', where(f)); continue; }
-      if (resolveHref(h, mets.dir).kind !== 'package') r.violation(`FLocat/@xlink:href "${h}" does not address a file of the package`, where(l!));
+      const t = l === undefined ? undefined : locatorTarget(l, mets.dir);
+      if (t === undefined) { r.violation('file has no FLocat/@xlink:href', where(f)); continue; }
+      const h = attr(l!, 'href', 'xlink');
+      if (t.kind !== 'package') r.violation(`FLocat/@xlink:href "${h}" does not address a file of the package`, where(l!));
     }
   }),
   extEnumeration('FGS12-017', '.', 'ACCESSRESTRICT', ACCESS_RESTRICT),
@@ -179,7 +180,7 @@ LEVELS['FGS12-013'] = 'MUST';
 LEVELS['FGS12-014'] = 'MUST';
 
 export const FGS12_REFERENCES: ReferenceKind[] = [
-  { xpath: 'mets:fileSec//mets:file/mets:FLocat', attrsOn: 'parent', ids: { href: 'FGS12-012', size: 'FGS12-013', checksum: 'FGS12-014' } },
+  { xpath: FILE_LOCATORS, attrsOn: 'parent', ids: { href: 'FGS12-012', size: 'FGS12-013', checksum: 'FGS12-014' } },
   { xpath: 'mets:dmdSec/mets:mdRef | mets:amdSec/*/mets:mdRef', attrsOn: 'self', ids: { href: 'BEVARA-005', size: 'BEVARA-005', checksum: 'BEVARA-005' } },
 ];
 

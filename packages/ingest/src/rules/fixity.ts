@@ -12,7 +12,7 @@ import type { Element } from 'libxmljs2';
 import type { FileFacts, Level, Result } from '../report/types.ts';
 import type { PackageView } from '../sip/types.ts';
 import { readPackageFile, type FileRead, type ReadRequest } from './file-read.ts';
-import { all, attr, resolveHref, where, type MetsDocument } from './mets-model.ts';
+import { all, attr, locatorTarget, where, type MetsDocument } from './mets-model.ts';
 import { HASHES } from './vocabularies.ts';
 import type { IngestError } from '../errors.ts';
 import type { XmlLimits } from '../xml/safe.ts';
@@ -96,9 +96,9 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
   for (const mets of docs) {
     for (const kind of opts.kinds) {
       for (const locator of all(mets.root, kind.xpath)) {
-        const href = attr(locator, 'href', 'xlink');
-        if (href === undefined) continue; // a missing href is judged by the profile's rules
-        const target = resolveHref(href, mets.dir);
+        const target = locatorTarget(locator, mets.dir);
+        if (target === undefined) continue; // a missing href is judged by the profile's rules
+        const href = attr(locator, 'href', 'xlink')!;
         if (target.kind === 'external') continue;
         if (target.kind === 'invalid') { fail(kind.ids.href, mets, locator, `xlink:href "${href}": ${target.reason}`); continue; }
         let path = target.path;

@@ -6,7 +6,7 @@ import type { Result } from '../report/types.ts';
 import { parseSafeBytes } from '../xml/dom.ts';
 import { schemaTitle, validateAgainst, type SchemaSetName } from '../xml/xsd.ts';
 import type { XmlConsumer } from './fixity.ts';
-import { all, attr, resolveHref, type MetsDocument } from './mets-model.ts';
+import { all, locatorTarget, type MetsDocument } from './mets-model.ts';
 import type { PackageView } from '../sip/types.ts';
 import { IngestError } from '../errors.ts';
 
@@ -17,8 +17,8 @@ export function premisFiles(pkg: PackageView, docs: readonly MetsDocument[]): st
   const out = new Set<string>();
   for (const mets of docs) {
     for (const ref of all(mets.root, "mets:amdSec/mets:digiprovMD/mets:mdRef[starts-with(@MDTYPE,'PREMIS')]")) {
-      const t = resolveHref(attr(ref, 'href', 'xlink') ?? '', mets.dir);
-      if (t.kind === 'package' && pkg.entry(t.path)?.type === 'file') out.add(t.path); // else reported by fixity
+      const t = locatorTarget(ref, mets.dir);
+      if (t?.kind === 'package' && pkg.entry(t.path)?.type === 'file') out.add(t.path); // else reported by fixity
     }
   }
   return [...out];
