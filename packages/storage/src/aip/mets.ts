@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { StorageError } from '../errors.ts';
 import { AIP_PROFILE, BEVARA_AGENT, PREMIS_DIR } from './model.ts';
-import { XmlWriter, type XmlAttributes } from './xml-writer.ts';
+import { valueAsRead, XmlWriter, type XmlAttributes } from './xml-writer.ts';
 
 /** What the AIP METS says of one file. */
 export interface MetsFile {
@@ -137,6 +137,19 @@ const parser = new XMLParser({
   processEntities: true,
   isArray: (name) => ['mets:dmdSec', 'mets:digiprovMD', 'mets:fileGrp', 'mets:file'].includes(name),
 });
+
+/**
+ * What parseAipMets reads from buildAipMets(m), without writing or parsing it: the catalog indexes a version it
+ * has just written from this (xml-writer.ts valueAsRead). A test keeps the two in step.
+ */
+export function metsAsRead(m: AipMetsInput): ParsedAipMets {
+  const files: ParsedAipMets['files'] = new Map();
+  for (const f of m.files) {
+    if (f.path === 'METS.xml') continue;
+    files.set(valueAsRead(f.path), { mimeType: valueAsRead(f.mimeType), created: valueAsRead(f.created), sha256: valueAsRead(f.sha256), size: f.size });
+  }
+  return { id: valueAsRead(m.id), label: valueAsRead(m.label), contentCategory: valueAsRead(m.contentCategory), created: valueAsRead(m.created), files };
+}
 
 /** Reads back an AIP METS Bevara wrote (never a submitter's METS: that goes through ingest's safe parser). */
 export function parseAipMets(xml: Buffer, where: string): ParsedAipMets {

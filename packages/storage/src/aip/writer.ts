@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { StorageError } from '../errors.ts';
 import type { ObjectTransaction } from '../ocfl/transaction.ts';
-import { buildAipMets, type MetsFile, type ParsedAipMets } from './mets.ts';
+import { type AipMetsInput, buildAipMets, type MetsFile, type ParsedAipMets } from './mets.ts';
 import { mimeTypeFor } from './mime.ts';
-import { AIP_METS, type AipVersionInput, BEVARA_AGENT, PREMIS_DIR, type PremisAgent, premisPath } from './model.ts';
+import { AIP_METS, type AipVersionInput, BEVARA_AGENT, PREMIS_DIR, type PremisAgent, type PremisEvent, premisPath } from './model.ts';
 import { buildPremis, type PremisObject } from './premis.ts';
 
 export interface AipIdentity {
@@ -10,6 +11,21 @@ export interface AipIdentity {
   label: string;
   contentCategory: string;
   created: string;
+}
+
+/** A PREMIS event as written: with the identifier and time it was given. */
+export type WrittenEvent = PremisEvent & { id: string; dateTime: Date };
+
+/**
+ * What writeAipVersion wrote of the AIP's metadata, so that the catalog indexes the new version without reading
+ * back and parsing the METS and PREMIS it has just built (catalog/index-aip.ts).
+ */
+export interface WrittenAipVersion {
+  /** What the AIP METS was built from, and its size in bytes. */
+  mets: AipMetsInput;
+  metsSize: number;
+  /** This version's PREMIS events. */
+  events: WrittenEvent[];
 }
 
 /**
@@ -23,7 +39,7 @@ export async function writeAipVersion(
   previous: ParsedAipMets | null,
   input: AipVersionInput,
   now: Date,
-): Promise<void> {
+): Promise<WrittenAipVersion> {
   const stamp = now.toISOString();
   const added = new Map<string, { mimeType: string }>();
   const objects: PremisObject[] = [];
@@ -45,10 +61,10 @@ export async function writeAipVersion(
   const version = `v${tx.version}`;
   const agents = uniqueAgents([BEVARA_AGENT, ...(input.agents ?? [])]);
   objects.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const premis = buildPremis({ objects, events: input.events, agents, now });
-  const premisEntry = await tx.put(premisPath(version), premis);
+  // identifiers and times given here, not by buildPremis: the catalog is told the events as written
+  const events: WrittenEvent[] = input.events.map((e) => ({ ...e, id: e.id ?? randomUUID(), dateTime: e.dateTime ?? now }));
+  await tx.put(premisPath(version), buildPremis({ objects, events, agents, now }));
   added.set(premisPath(version), { mimeType: 'application/xml' });
-  void premisEntry;
 
   const files: MetsFile[] = [];
   for (const [path, entry] of tx.files()) {
@@ -63,7 +79,7 @@ export async function writeAipVersion(
       created: isNew ? stamp : before.created,
     });
   }
-  const mets = buildAipMets({
+  const metsInput: AipMetsInput = {
     id: identity.id,
     label: input.label ?? identity.label,
     contentCategory: identity.contentCategory,
@@ -71,8 +87,10 @@ export async function writeAipVersion(
     modified: stamp,
     revised: tx.version > 1,
     files,
-  });
+  };
+  const mets = buildAipMets(metsInput);
   await tx.put(AIP_METS, mets);
+  return { mets: metsInput, metsSize: mets.length, events };
 }
 
 const PUT_CONCURRENCY = 32;

@@ -44,6 +44,18 @@ export class XmlWriter {
   }
 }
 
+/**
+ * What the parser Bevara reads its own XML with (fast-xml-parser, as parseAipMets and readPremisEvents set it up)
+ * gives back for a text or attribute value written here: line ends as \n (XML 1.0 §2.11) and no white space
+ * around it (its trimValues). The catalog indexes a version it has just written from this view of the values, so
+ * that the rows are those a rebuild reads from storage (catalog/index-aip.ts).
+ */
+export function valueAsRead(value: string): string {
+  return (LINE_END.test(value) ? value.replace(LINE_ENDS, '\n') : value).trim();
+}
+
+const LINE_END = /\r/;
+const LINE_ENDS = /\r\n?/g;
 const SPECIAL = /[&<>'"]/;
 const SPECIALS = /[&<>'"]/g;
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;' };

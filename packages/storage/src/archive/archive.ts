@@ -9,7 +9,7 @@ import { indexAip } from '../catalog/index-aip.ts';
 import { StorageError } from '../errors.ts';
 import { parseAipMets } from '../aip/mets.ts';
 import { AIP_METS, type AipVersionInput, type NewAipInput } from '../aip/model.ts';
-import { writeAipVersion } from '../aip/writer.ts';
+import { writeAipVersion, type WrittenAipVersion } from '../aip/writer.ts';
 import { type Inventory, versionNumber } from '../ocfl/inventory.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
 import { ObjectReader } from '../ocfl/reader.ts';
@@ -225,7 +225,7 @@ export class Archive {
   private async writeVersion(
     id: string,
     previous: Inventory | null,
-    fill: (tx: ObjectTransaction) => Promise<void>,
+    fill: (tx: ObjectTransaction) => Promise<WrittenAipVersion>,
     input: AipVersionInput,
     now: Date,
     event: (inv: Inventory) => AuditEvent,
@@ -239,8 +239,9 @@ export class Archive {
       return st.size;
     });
     let inv: Inventory;
+    let written: WrittenAipVersion;
     try {
-      await fill(tx);
+      written = await fill(tx);
       inv = await tx.commit({ message: input.message, user: input.user, created: now }, signer);
     } catch (e) {
       await tx.abort().catch(() => undefined);
@@ -262,7 +263,8 @@ export class Archive {
     }
     // The journal entry outlives the commit until the catalog row and the audit entry exist: a crash
     // in between is then found at the next start, which refreshes the row and records the recovery.
-    await this.catalogHandle.put(await indexAip(this.reader, inv), (p) => this.reader.readSmall(inv, p));
+    // The new version is indexed from what its writer built, not read back; a rebuild reads it, to the same rows.
+    await this.catalogHandle.put(await indexAip(this.reader, inv, written), (p) => this.reader.readSmall(inv, p));
     await this.record(event(inv));
     await tx.end();
     return inv;

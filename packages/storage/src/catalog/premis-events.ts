@@ -1,5 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { PremisEvent, StoredEvent } from '../aip/model.ts';
+import type { WrittenEvent } from '../aip/writer.ts';
+import { valueAsRead } from '../aip/xml-writer.ts';
 import { StorageError } from '../errors.ts';
 
 const ARRAYS = new Set(['premis:event', 'premis:linkingAgentIdentifier', 'premis:linkingObjectIdentifier']);
@@ -43,5 +45,26 @@ export function readPremisEvents(xml: Buffer, where: string): Omit<StoredEvent, 
       ...(a['premis:linkingAgentRole'] ? { role: text(a['premis:linkingAgentRole']) } : {}),
     })),
     objects: (e['premis:linkingObjectIdentifier'] ?? []).map((o: any) => text(o['premis:linkingObjectIdentifierValue'])),
+  }));
+}
+
+/**
+ * What readPremisEvents reads from the PREMIS that buildPremis wrote of these events, without writing or parsing
+ * it: the catalog indexes a version it has just written from this. A test keeps the two in step.
+ */
+export function eventsAsRead(events: readonly WrittenEvent[]): Omit<StoredEvent, 'version'>[] {
+  return events.map((e) => ({
+    id: valueAsRead(e.id),
+    type: valueAsRead(e.type),
+    dateTime: e.dateTime.toISOString(),
+    detail: valueAsRead(e.detail),
+    outcome: valueAsRead(e.outcome) as PremisEvent['outcome'],
+    // written only when given; read as it reads back
+    ...(e.outcomeDetail ? { outcomeDetail: valueAsRead(e.outcomeDetail) } : {}),
+    agents: e.agents.map((a) => {
+      const role = a.role ? valueAsRead(a.role) : '';
+      return { id: valueAsRead(a.id), ...(role ? { role } : {}) };
+    }),
+    objects: (e.objects ?? []).map(valueAsRead),
   }));
 }
