@@ -149,7 +149,12 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       const data = randomBytes(70_000);
       await store.put('small/doc.bin', data);
       await store.put('small/empty.bin', Buffer.alloc(0));
+      // larger than one read of some backends (local disk reads up to 1 MiB at once on the event loop)
+      const larger = randomBytes(1_500_000);
+      await store.put('small/larger.bin', larger);
       expect((await store.readSmall('small/doc.bin', data.length)).equals(data)).toBe(true);
+      expect((await store.readSmall('small/larger.bin', larger.length)).equals(larger)).toBe(true);
+      await expectCode(store.readSmall('small/larger.bin', larger.length - 1), 'S-011');
       expect((await store.readSmall('small/empty.bin', 0)).length).toBe(0);
       await expectCode(store.readSmall('small/doc.bin', data.length - 1), 'S-011');
       await expectCode(store.readSmall('small/none.bin', 100), 'S-001');
