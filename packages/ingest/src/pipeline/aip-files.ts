@@ -9,10 +9,9 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { AipFile } from '@bevara/storage';
 import { FormatError } from '../formats/errors.ts';
-import { droidSignatures } from '../formats/droid.ts';
 import { identify, type Identification } from '../formats/identify.ts';
-import type { FileFacts } from '../report/types.ts';
 import { windowedSource, type FileRead } from '../rules/file-read.ts';
+import { identificationFromRead } from '../rules/formats.ts';
 import type { PackageView } from '../sip/types.ts';
 
 export const SUBMISSION_DIR = 'submission';
@@ -158,14 +157,9 @@ function failingSource(error: Error): Readable {
  * The format of a file as the pass found it: validation's identification where it made one (fileSec files),
  * else identified here from the windows the read kept.
  */
-export async function identificationOf(pkg: PackageView, path: string, read: FileRead, facts: FileFacts): Promise<Identification> {
-  if (facts.puid !== undefined) {
-    const mime = facts.puid === null ? undefined : droidSignatures().byPuid.get(facts.puid)?.mime;
-    return {
-      puid: facts.puid, name: facts.formatName ?? null, basis: facts.basis ?? 'none',
-      ...(facts.formatVersion !== undefined ? { version: facts.formatVersion } : {}), ...(mime !== undefined ? { mime } : {}),
-    };
-  }
+export async function identificationOf(pkg: PackageView, path: string, read: FileRead): Promise<Identification> {
+  const judged = identificationFromRead(read);
+  if (judged !== undefined) return judged;
   try {
     return await identify(windowedSource(pkg, path, read), path);
   } catch (e) {

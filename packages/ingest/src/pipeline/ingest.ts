@@ -244,7 +244,7 @@ async function archiveInPass(
       everyFile: true,
       sink: (p) => feed.add(p, () => observed.get(p)),
       onRead: async (p: string, read: FileRead, f: FileFacts) => {
-        observed.set(p, { path: p, sha256: f.sha256, size: f.size, identification: await identificationOf(pkg, p, read, f) });
+        observed.set(p, { path: p, sha256: f.sha256, size: f.size, identification: await identificationOf(pkg, p, read) });
         progress(p);
       },
     }));
