@@ -42,7 +42,7 @@ describe('hash workers', () => {
     }
   });
 
-  it('a worker held up by one long read holds back at most the next request, not a share of everything sent', async () => {
+  it('a worker held up by one long read holds back at most the few requests it already holds, not a share of everything sent', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-hash-'));
     try {
       // a named pipe: its read blocks until we write to it, like a file of gigabytes or a slow disk
@@ -53,9 +53,9 @@ describe('hash workers', () => {
       const slow = hashFiles([pipe]);
       await new Promise((resolve) => setTimeout(resolve, 50));
       let done = 0;
-      const others = Array.from({ length: 12 }, () => hashFiles([small]).then((r) => (done++, r)));
+      const others = Array.from({ length: 24 }, () => hashFiles([small]).then((r) => (done++, r)));
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(done).toBeGreaterThanOrEqual(11);
+      expect(done).toBeGreaterThanOrEqual(21);
       await promisify(execFile)('sh', ['-c', `printf x > "${pipe}"`]);
       expect(await slow).toEqual([{ size: 1, sha256: createHash('sha256').update('x').digest('hex') }]);
       for (const r of await Promise.all(others)) expect(r).toEqual([{ size: 5, sha256: createHash('sha256').update('small').digest('hex') }]);

@@ -159,8 +159,12 @@ const HASHERS = Math.max(1, Math.min(WORKERS, os.availableParallelism()));
  * not taken back once sent, and one may hold a file of gigabytes), enough that messages stay cheap.
  */
 const DIGEST_CHUNK = 64;
-/** Digest messages a hash worker holds at most: the one it works on and the next, so it never waits on the event loop between two. */
-const DIGESTS_PER_WORKER = 2;
+/**
+ * Digest messages a hash worker holds at most: the one it works on and a few more, so it does not wait
+ * on an event loop that is busy (reading inventories, serving requests) before it gets the next. A worker
+ * held up by a large file holds back at most the other three (a few MB of small files).
+ */
+const DIGESTS_PER_WORKER = 4;
 
 interface QueuedDigest {
   files: string[];
