@@ -8,7 +8,7 @@
 import type { Document } from 'libxmljs2';
 import { IngestError } from '../errors.ts';
 import { parseErms, ermsFlavour, type ErmsCase } from '../erms-catalog/parse.ts';
-import { all, attr, resolveHref } from '../rules/mets-model.ts';
+import { all, attr, FILE_LOCATORS, locatorTarget } from '../rules/mets-model.ts';
 import type { PackageView } from '../sip/types.ts';
 import { parseSafeBytes } from '../xml/dom.ts';
 import { readXmlSafely } from '../xml/safe.ts';
@@ -48,9 +48,10 @@ export async function probePackage(pkg: PackageView): Promise<PackageFacts> {
       if (cited) facts.agreementReference = cited;
     }
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-    for (const loc of all(root, 'mets:fileSec//mets:file/mets:FLocat | mets:amdSec/*/mets:mdRef | mets:dmdSec/mets:mdRef')) {
-      const target = resolveHref(attr(loc, 'href', 'xlink') ?? '', dir);
-      if (target.kind !== 'package') continue;
+    // the same queries and resolutions the METS rules use next, so each is made once
+    for (const loc of [...all(root, FILE_LOCATORS), ...all(root, 'mets:amdSec/*/mets:mdRef | mets:dmdSec/mets:mdRef')]) {
+      const target = locatorTarget(loc, dir);
+      if (target?.kind !== 'package') continue;
       if (target.path.toLowerCase().endsWith('.xml') && !metsFiles.includes(target.path)) ermsCandidates.add(target.path);
     }
   }
