@@ -136,9 +136,11 @@ describe('ObjectTransaction on a real folder store', () => {
     await tx.put('x.txt', Buffer.from('x'));
     await tx.commit(info, signer);
     await tx.end();
-    // a crash between the two writes of W5 leaves the old sidecar
+    // a crash between the two writes of W5 leaves the old sidecar, or the new one's temp file
     await store.put(`${root}/inventory.json.sha256`, sidecarFor('sha256', Buffer.from('stale')));
+    fs.writeFileSync(path.join(dir, 'store', root, '.tmp-cut-short'), 'half a sidecar');
     expect(await rollbackVersion(store, root, 1)).toBe('committed');
+    expect(files(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const bytes = await readAll(await store.get(`${root}/inventory.json`));
     expect((await readAll(await store.get(`${root}/inventory.json.sha256`))).equals(sidecarFor('sha256', bytes))).toBe(true);
 

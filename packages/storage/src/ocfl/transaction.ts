@@ -229,12 +229,14 @@ export class ObjectTransaction {
  */
 export async function rollbackVersion(store: BlobStore, objectRoot: string, version: number): Promise<'rolled-back' | 'committed'> {
   const vName = versionName(version);
+  // temp files of puts cut short, the root sidecar's after a committed inventory among them (a put runs only
+  // under the write lock, which is held here)
+  await store.removeIncomplete?.(`${objectRoot}/`);
   const head = await committedHead(store, objectRoot);
   if (head >= version) {
     await repairSidecar(store, objectRoot);
     return 'committed';
   }
-  await store.removeIncomplete?.(`${objectRoot}/`);
   for await (const key of store.list(`${objectRoot}/${vName}/`)) await store.delete(key);
   await store.delete(`${objectRoot}/${SIGNATURE_DIR}/${vName}.p7s`);
   if (version === 1) {
