@@ -74,9 +74,11 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
   const run: AuditRun = resumed ? state.run! : newRun(audited, options.repair ?? false);
   state.run = run;
   writeAuditState(archive.paths.dir, state);
-  if (!resumed) await archive.record({ type: 'fixity.audit-started', ...(options.actor ? { actor: options.actor } : {}), data: { run: run.id, stores: run.stores, repair: run.repair } });
-
-  const roots = await allObjectRoots(required);
+  // the signed start entry and the walk for object roots, together: each waits on the disk, not a core
+  const [roots] = await Promise.all([
+    allObjectRoots(required),
+    resumed ? undefined : archive.record({ type: 'fixity.audit-started', ...(options.actor ? { actor: options.actor } : {}), data: { run: run.id, stores: run.stores, repair: run.repair } }),
+  ]);
   const todo = roots.filter((r) => run.cursor === null || r > run.cursor);
   const rate = options.bytesPerSecond ?? archive.config.policy.audit?.bytesPerSecond;
   const throttle = rate ? makeThrottle(rate, options.signal) : async () => undefined;
