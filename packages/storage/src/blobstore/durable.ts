@@ -81,7 +81,7 @@ export async function writeFileDurably(
       for await (const chunk of chunks) {
         try {
           await writeAll(handle, chunk);
-          await comparer?.wrote(chunk, written);
+          comparer?.wrote(chunk, written);
         } catch (e) {
           diskError = e;
           throw e;
@@ -100,11 +100,11 @@ export async function writeFileDurably(
       if (options.through) await pipeline(source, options.through, sink);
       else await pipeline(source, sink);
     } catch (e) {
-      await Promise.all([writeback.settled(), comparer?.settled()]);
+      await writeback.settled();
       throw diskError ?? e;
     }
     await writeback.done();
-    const [reread] = await Promise.all([comparer?.finish() ?? rereader?.finish(written), options.sync !== false ? handle.sync() : undefined]);
+    const [reread] = await Promise.all([comparer ? comparer.finish() : rereader?.finish(written), options.sync !== false ? handle.sync() : undefined]);
     rereader = undefined;
     await handle.close();
     options.beforeRename?.(reread);

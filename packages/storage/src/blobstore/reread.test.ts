@@ -69,10 +69,10 @@ describe('WriteComparer', () => {
           fs.writeSync(fd, Buffer.from([part[change.at - position]! ^ 1]), 0, 1, change.at);
           fs.closeSync(fd);
         }
-        await comparer.wrote(part, position);
+        comparer.wrote(part, position);
         position += part.length;
       }
-      const result = await comparer.finish();
+      const result = comparer.finish();
       await handle.close();
       return result;
     };
