@@ -133,6 +133,8 @@ export async function ingestThrough(
     }
     return await archiveInPass(run, pkg, stage, facts, aipId, existing?.head);
   } catch (e) {
+    // the failed submission's record keeps the package file's digest too, when it can be had
+    state.packageSha256 ??= await run.digest?.result.catch(() => undefined);
     throw failed(ledger, state, e);
   } finally {
     await pkg.close();

@@ -63,14 +63,17 @@ function writeNew(file, bytes) {
   } catch (e) {
     return { error: e.code || 'EIO', message: e.message };
   }
+  // a failure here is this file's alone: it must not escape and end the worker, failing the other puts it holds
   try {
-    for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+    try {
+      for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(file, { force: true });
+    try { fs.rmSync(file, { force: true }); } catch {}
     return { error: e.code || 'EIO', message: e.message };
   }
-  fs.closeSync(fd);
   return { created, reread: digest(file) };
 }
 parentPort.on('message', (m) => {
@@ -290,7 +293,7 @@ function addWorker(): HashWorker {
   const worker = new HashWorker((gone) => {
     const i = workers.indexOf(gone);
     if (i >= 0) workers.splice(i, 1);
-    // the chunks still queued go to a new worker (each that fails takes one chunk with it, so this ends)
+    // the chunks still queued go to a new worker (each that fails rejects what it held, so this ends)
     sendDigests();
   }, sendDigests);
   workers.push(worker);

@@ -101,15 +101,17 @@ export interface PutOptions {
   /**
    * The size and SHA-256 of the bytes `source` gives, as the caller computed them while feeding it; asked for
    * once the source has ended. With `readBack`, a store may record this instead of hashing the same bytes a
-   * second time on the writing thread: the read-back then checks the stored bytes against it, and a claim
-   * that does not fit what was written fails the put with S-002.
+   * second time on the writing thread. A claim whose size does not fit fails the put with S-002; its digest is
+   * checked by a read-back: the put's own where the result says `reread` (a mismatch fails it with S-002), else
+   * the caller's, which must then follow (ObjectTransaction always reads new content back before its commit).
    */
   claimed?: () => PutResult;
   /**
    * Nothing is stored under the key yet, and no reader looks there before the caller commits (an OCFL version's
    * content before its inventory names it, docs/storage-format.md W1): a store may then write a small object in
    * place rather than under a temporary name renamed into place. A crash can leave part of an object under the
-   * key, which the caller's own recovery removes (W6); an object already there fails the put.
+   * key, which the caller's own recovery removes (W6). A small object written in place refuses to replace one
+   * already there (S-015); the caller must not put a key twice (ObjectTransaction refuses a second put of a path).
    */
   unpublished?: boolean;
 }
