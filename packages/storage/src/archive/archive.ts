@@ -170,11 +170,18 @@ export class Archive {
     for (const s of this.allStores) await s.close();
   }
 
-  /** Undoes versions that a crashed process left half-written, and refreshes their catalog rows. */
+  /**
+   * Undoes versions that a crashed process left half-written, and refreshes their catalog rows; removes the temp
+   * files of a writer that died holding the lock.
+   */
   private async recover(): Promise<void> {
     const pending = this.journal.pending();
-    if (pending.length === 0) return;
+    // a writer that died holding the lock may have been cut short anywhere (an audit-log entry, a checkpoint,
+    // a file of a version whose journal entry had ended): its temp files go, with the lock, before anything else
+    const crashed = this.lock.ownerDied();
+    if (pending.length === 0 && !crashed) return;
     await this.lock.run(async () => {
+      if (crashed) for (const store of this.allStores) await store.removeIncomplete?.('');
       // a cut-short entry (crash or full disk before any store was written) is only removed: the audit
       // log gains nothing, so no new checkpoint is due (one would collide with the last, S-023)
       let recorded = false;

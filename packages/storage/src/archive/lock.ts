@@ -29,6 +29,11 @@ export class WriteLock {
     return next;
   }
 
+  /** A lock file is there and its process is gone: a writer died holding it (it may have left temp files). */
+  ownerDied(): boolean {
+    return fs.existsSync(this.file) && this.ownerIsGone();
+  }
+
   private async acquire(): Promise<void> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
