@@ -3,10 +3,11 @@
  * and version, --json output, and exit statuses (0 all well, 2 usage or system error) with errors as
  * one JSON object {"code","message"} on stderr.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bevara, bevaraIn, jsonError, jsonLines } from '../support/cli.ts';
+import { BEVARA_BIN, bevara, bevaraIn, jsonError, jsonLines, REPO_ROOT } from '../support/cli.ts';
 import { tempDir } from './support/archive.ts';
 
 describe.concurrent('bevara command-line contract', () => {
@@ -31,6 +32,16 @@ describe.concurrent('bevara command-line contract', () => {
     expect(help.stdout).toContain('EXIT STATUS');
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('a reader that goes away ends the output quietly: the command still exits with its own status', async () => {
+    const child = spawn(process.execPath, [BEVARA_BIN, '--help'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
   });
 
   it('finds the archive by --archive and by BEVARA_ARCHIVE, --archive winning', async () => {

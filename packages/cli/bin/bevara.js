@@ -23,6 +23,12 @@ async function loadMain() {
   return import('../src/main.ts');
 }
 
+// A reader that goes away (`bevara list --json | head`) ends the output, not the command: it finishes what it was
+// doing (an ingest, an audit) and exits with its own status, as it would have without the pipe.
+process.stdout.on('error', (e) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 try {
   const { main } = await loadMain();
   process.exitCode = await main(process.argv.slice(2));
