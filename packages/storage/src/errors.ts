@@ -61,3 +61,13 @@ export class StorageError extends BevaraError<StorageCode> {}
 export function isBevaraError(e: unknown, code?: string): e is BevaraError {
   return e instanceof BevaraError && (code === undefined || e.code === code);
 }
+
+/** What `read` gives, or null where the object is absent (S-001): for checks to which a missing file is a finding. */
+export async function absentAsNull<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (e) {
+    if (isBevaraError(e, 'S-001')) return null;
+    throw e;
+  }
+}

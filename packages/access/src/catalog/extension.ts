@@ -117,7 +117,7 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
 
   // Public ids in the ERMS order, as always (a repeated object id gets "#n" by it), so the URLs stay the same.
   const usedRecordIds = new Set<string>();
-  const publicIds = new Map(records.map((r) => [r.id, unique(usedRecordIds, (n) => recordIdFor(aipId, n === 0 ? r.object_id : `${r.object_id}#${n}`))]));
+  const publicIds = new Map(records.filter((r) => caseById.has(r.case_id)).map((r) => [r.id, unique(usedRecordIds, (n) => recordIdFor(aipId, n === 0 ? r.object_id : `${r.object_id}#${n}`))]));
   // Indexed oldest first, so each record's rid (record-order.ts) is above the one before: FTS5 writes its
   // pending terms out whenever a rowid is not above the last one, and rowids out of order made a segment
   // per record (a 200,000-record build took minutes of merging).

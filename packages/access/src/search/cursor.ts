@@ -20,6 +20,7 @@ export function decodeCursor(text: string): Cursor {
     throw bad();
   }
   const c = v as Partial<Cursor> | null;
-  if (!c || typeof c !== 'object' || !Number.isSafeInteger(c.r)) throw bad();
+  // exactly {r}: a cursor of the earlier form ({k, r}, rids in another order) would page from the wrong place
+  if (!c || !Number.isSafeInteger(c.r) || Object.keys(c).length !== 1) throw bad();
   return { r: c.r as number };
 }

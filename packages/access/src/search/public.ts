@@ -190,7 +190,8 @@ function countHits(db: Db, hits: string, rid: string, args: Record<string, strin
        FROM (SELECT r.rid, r.organisation, r.year, r.record_type ${hits} ORDER BY ${rid} DESC LIMIT @cap)
       GROUP BY organisation, year, record_type`,
   ).all({ ...args, cap: COUNT_CAP + 1 }) as Array<{ organisation: string | null; year: number | null; kind: string | null; n: number; oldest: number }>;
-  const capped = groups.reduce((sum, g) => sum + g.n, 0) > COUNT_CAP;
+  const hitsRead = groups.reduce((sum, g) => sum + g.n, 0);
+  const capped = hitsRead > COUNT_CAP;
   // The hit past the cap only tells that there are more: it is the oldest one read, and not counted.
   if (capped) groups.reduce((oldest, g) => (g.oldest < oldest.oldest ? g : oldest)).n--;
   const facet = (value: (g: (typeof groups)[number]) => string | number | null): FacetValue[] => {
@@ -202,7 +203,7 @@ function countHits(db: Db, hits: string, rid: string, args: Record<string, strin
     return [...counts].map(([v, count]) => ({ value: v, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   };
   return {
-    total: capped ? COUNT_CAP : groups.reduce((sum, g) => sum + g.n, 0),
+    total: capped ? COUNT_CAP : hitsRead,
     totalRelation: capped ? 'gte' : 'eq',
     facets: { organisation: facet((g) => g.organisation), year: facet((g) => g.year), kind: facet((g) => g.kind) },
   };

@@ -81,7 +81,8 @@ export async function ingestThrough(
   } catch (e) {
     // A container refused outright (traversal, links, bombs, truncation) is a rejection with that code.
     if (!isRefusal(e)) throw failed(ledger, state, e);
-    const sha = await packageSha256Safe(packagePath);
+    // the digest of a refused package file, for its receipt; a refused folder has none
+    const sha = await fileSha256(packagePath).catch(() => undefined);
     if (sha) state.packageSha256 = sha;
     return reject(run, refusalReport(state.packageName!, e), {});
   }
@@ -296,8 +297,7 @@ async function reject(run: Run, report: ValidationReport, facts: Partial<Package
   state.packageId ??= state.packageName!;
   if (run.digest) {
     // refused before the pass, while the package file's digest was still coming: it may be a repeat
-    state.packageSha256 ??= await run.digest.result;
-    const earlier = earlierDecision(run);
+    const earlier = await decisionAfterPass(run, read);
     if (earlier !== undefined) return repeated(ledger, earlier, state.packageName!);
   }
   state.decidedAt = new Date().toISOString();
@@ -387,11 +387,6 @@ function refusalResult(e: BevaraError): Result {
 
 function refusalReport(name: string, e: IngestError): ValidationReport {
   return { package: name, profile: 'unknown', valid: false, results: [refusalResult(e)] };
-}
-
-/** The digest of a refused package file, for its receipt; a refused folder has none. */
-async function packageSha256Safe(p: string): Promise<string | undefined> {
-  return fileSha256(p).catch(() => undefined);
 }
 
 function withEvents<T extends object>(input: T, events: () => PremisEvent[]): T & { events: PremisEvent[] } {

@@ -24,7 +24,10 @@ export class PendingDigest {
   }
 }
 
-/** A copy of `files` in package path order (byte order, as `sort` in the C locale). */
+/**
+ * A copy of `files` in package path order: UTF-16 order, the same as byte order (`sort` in the C locale) except
+ * between U+E000–U+FFFF and characters beyond U+FFFF.
+ */
 export function sortedByPath<T extends { path: string }>(files: readonly T[]): T[] {
   return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -48,7 +48,7 @@ export async function probePackage(pkg: PackageView): Promise<PackageFacts> {
       if (cited) facts.agreementReference = cited;
     }
     const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
-    // the same queries and resolutions the METS rules use next, so each is made once
+    // the fileSec query and the resolutions the METS rules use next, so those are made once
     for (const loc of [...all(root, FILE_LOCATORS), ...all(root, 'mets:amdSec/*/mets:mdRef | mets:dmdSec/mets:mdRef')]) {
       const target = locatorTarget(loc, dir);
       if (target?.kind !== 'package') continue;

@@ -12,7 +12,6 @@ import { inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry } from 'yauzl';
 import { WHOLE_READ_BYTES } from './whole-read.ts';
 
-
 /** How much of the archive one read brings in. */
 const BLOCK_BYTES = 256 * 1024;
 

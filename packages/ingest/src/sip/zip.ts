@@ -68,7 +68,6 @@ export async function openZip(file: string, limits: ReadLimits): Promise<Package
   }
 }
 
-
 function readCentralDirectory(
   zip: yauzl.ZipFile,
   limits: ReadLimits,

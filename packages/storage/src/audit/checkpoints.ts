@@ -37,16 +37,11 @@ export async function* signedCheckpoints(
   report: Report,
 ): AsyncIterable<Checkpoint> {
   // an unsigned checkpoint is reported without reading it
-  const read = async (pair: CheckpointFiles): Promise<CheckpointFiles & { read?: ReadPair }> =>
-    pair.signatureKey === null
-      ? pair
-      : {
-          ...pair,
-          read: {
-            data: await readSmall(store, pair.json.key, MAX_CHECKPOINT_BYTES),
-            signature: await readSmall(store, pair.signatureKey, MAX_SIGNATURE_BYTES),
-          },
-        };
+  const read = async (pair: CheckpointFiles): Promise<CheckpointFiles & { read?: ReadPair }> => {
+    if (pair.signatureKey === null) return pair;
+    const [data, signature] = await Promise.all([readSmall(store, pair.json.key, MAX_CHECKPOINT_BYTES), readSmall(store, pair.signatureKey, MAX_SIGNATURE_BYTES)]);
+    return { ...pair, read: { data, signature } };
+  };
   for await (const { json, signatureKey, read: files } of readAhead(checkpointFiles(store, folder, report), READ_AHEAD, read)) {
     const checked =
       signatureKey && files

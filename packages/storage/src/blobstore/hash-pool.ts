@@ -6,7 +6,7 @@
  * few MB per worker whatever the file sizes. Workers start on first use and do not keep the process
  * alive when idle.
  *
- * The same workers write small files whole and read each back (writeNewFiles): ten thousand small files
+ * The same workers write small files whole and read each back (writeNewFile): ten thousand small files
  * cost the event loop one message per batch instead of a stream, a folder check and five thread-pool
  * round trips per file.
  */
@@ -15,6 +15,11 @@ import { Worker } from 'node:worker_threads';
 
 /** A file's size and digest, or the errno code that stopped reading it. */
 export type FileDigest = { size: number; sha256: string } | { error: string; message: string };
+
+/** The error a worker's failure stands for, with its errno code (the store's own failure mapping reads it). */
+export function errnoError(failure: { error: string; message: string }): Error {
+  return Object.assign(new Error(failure.message), { code: failure.error });
+}
 
 // Plain JavaScript run with `eval`, so it loads the same under tsx, vitest and a build.
 const WORKER_SOURCE = `
@@ -94,7 +99,7 @@ parentPort.on('message', (m) => {
 `;
 
 /** A new file as a worker wrote it: the first folder it had to make, and the file as read back. */
-export type NewFile = { created: string | undefined; reread: FileDigest } | { error: string; message: string };
+type NewFile = { created: string | undefined; reread: FileDigest } | { error: string; message: string };
 
 type Request = { op: 'digest'; files: string[] } | { op: 'write'; files: string[]; data: ArrayBuffer; ends: number[] };
 

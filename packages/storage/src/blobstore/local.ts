@@ -11,10 +11,10 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { isBevaraError, StorageError } from '../errors.ts';
 import { checkExpected, readBackMismatch, Sha256Meter, toReadable } from './digest.ts';
-import { hashFiles, startHashWorkers, writeNewFile, type FileDigest } from './hash-pool.ts';
+import { errnoError, hashFiles, startHashWorkers, writeNewFile, type FileDigest } from './hash-pool.ts';
 import type { Comparison } from './compare-back.ts';
 import { fsyncDir, writeFileDurably } from './durable.ts';
-import { readSmallFile, tooLargeToReadWhole } from './small-read.ts';
+import { isAbsent, readSmallFile, tooLargeToReadWhole } from './small-read.ts';
 import {
   assertValidKey,
   assertValidPrefix,
@@ -222,7 +222,7 @@ export class LocalBlobStore implements BlobStore {
 
   async digest(key: string): Promise<PutResult> {
     assertValidKey(key);
-    const file = await this.#pathFor(key);
+    const file = this.#checkedPath(key) ?? (await this.#pathFor(key));
     // One small file: a synchronous open-read-close costs a few microseconds, less than a message to a
     // hash worker. A larger one is hashed on a worker thread, so the event loop is never held for long.
     const small = smallFileDigest(file);
@@ -256,7 +256,7 @@ export class LocalBlobStore implements BlobStore {
   /** A hash worker's answer as a digest, null when the object is absent, or the typed failure thrown. */
   #digestResult(key: string, result: FileDigest): PutResult | null {
     if (!('error' in result)) return result;
-    if (result.error === 'ENOENT' || result.error === 'ENOTDIR' || result.error === 'EISDIR') return null;
+    if (isAbsent({ code: result.error })) return null;
     throw this.#failure(errnoError(result), key);
   }
 
@@ -536,10 +536,6 @@ function prematureClose(): Error {
 async function* continued(head: Buffer[], rest: Readable): AsyncGenerator<Buffer> {
   yield* head;
   for await (const chunk of rest) yield chunk as Buffer;
-}
-
-function errnoError(failure: { error: string; message: string }): Error {
-  return Object.assign(new Error(failure.message), { code: failure.error });
 }
 
 function isMissing(e: unknown): boolean {

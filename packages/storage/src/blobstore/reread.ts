@@ -6,7 +6,7 @@
  * as a wrong size. Only the two counters below are shared; the bytes themselves come from the file.
  */
 import { Worker } from 'node:worker_threads';
-import type { FileDigest } from './hash-pool.ts';
+import { errnoError, type FileDigest } from './hash-pool.ts';
 import type { PutResult } from './store.ts';
 
 // Plain JavaScript run with `eval`, so it loads the same under tsx, vitest and a build.
@@ -71,7 +71,7 @@ export class FileReReader {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, shared } });
     this.#result = new Promise<PutResult>((resolve, reject) => {
       this.#worker.once('message', (m: FileDigest) => {
-        if ('error' in m) reject(Object.assign(new Error(`re-reading ${file}: ${m.message}`), { code: m.error }));
+        if ('error' in m) reject(errnoError(m));
         else resolve(m);
       });
       this.#worker.once('error', reject);

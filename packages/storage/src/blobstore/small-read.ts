@@ -14,7 +14,7 @@ import { StorageError } from '../errors.ts';
 const SYNC_READ_MAX = 1024 * 1024;
 
 /** What reading `file` found: its bytes, or why there are none. */
-export type SmallRead = { bytes: Buffer } | { missing: true } | { size: number };
+type SmallRead = { bytes: Buffer } | { missing: true } | { size: number };
 
 /**
  * The file's bytes; `{ missing }` when there is no file (or a folder) there; `{ size }` when it is larger than
@@ -63,7 +63,8 @@ function call<T>(start: (done: (error: NodeJS.ErrnoException | null, value: T) =
   return new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
 }
 
-function isAbsent(e: unknown): boolean {
+/** An errno (thrown, or a worker's code) that means the object is not there: no file, or a folder in its place. */
+export function isAbsent(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }

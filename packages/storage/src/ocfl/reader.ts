@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../blobstore/store.ts';
-import { StorageError } from '../errors.ts';
+import { absentAsNull, StorageError } from '../errors.ts';
 import { type Inventory, parseInventory, versionState } from './inventory.ts';
 import { OBJECT_ROOT_DEPTH, objectRootFor, objectRootOfInventoryKey } from './layout.ts';
-import { readAll } from './transaction.ts';
+import { readSmallObject } from './transaction.ts';
 
 const TUPLE_FOLDER = /^[0-9a-f]{3}\/$/;
 
@@ -23,9 +23,6 @@ function pathDigests(inv: Inventory, version: string): Map<string, string> {
   if (state) stateMaps.set(state, built);
   return built;
 }
-
-/** The most readSmall reads of one file by default (readAll's bound). */
-const SMALL_FILE_LIMIT = 64 * 1024 * 1024;
 
 /** Object roots of inventories read from, kept with the inventory: each is a SHA-256 of the id (~5 µs a file read). */
 const objectRoots = new WeakMap<Inventory, string>();
@@ -51,8 +48,8 @@ export class ObjectReader {
 
   async inventoryAt(objectRoot: string): Promise<Inventory | null> {
     const key = `${objectRoot}/inventory.json`;
-    if (!(await this.store.stat(key))) return null;
-    return parseInventory(await readAll(await this.store.get(key)), key);
+    const bytes = await absentAsNull(readSmallObject(this.store, key));
+    return bytes ? parseInventory(bytes, key) : null;
   }
 
   /** Streams one logical file of a version (the head by default). */
@@ -64,9 +61,8 @@ export class ObjectReader {
    * One logical file whole, for files that are small (METS, PREMIS, documents read for their text); S-011 when it
    * is larger than `limit`. Read in one call where the store has one (BlobStore.readSmall), not through a stream.
    */
-  async readSmall(inv: Inventory, logicalPath: string, version = inv.head, limit = SMALL_FILE_LIMIT): Promise<Buffer> {
-    const key = contentKey(inv, logicalPath, version);
-    return this.store.readSmall ? this.store.readSmall(key, limit) : readAll(await this.store.get(key), limit);
+  async readSmall(inv: Inventory, logicalPath: string, version = inv.head, limit?: number): Promise<Buffer> {
+    return readSmallObject(this.store, contentKey(inv, logicalPath, version), limit);
   }
 
   /**

@@ -269,6 +269,11 @@ async function repairSidecar(store: BlobStore, objectRoot: string): Promise<void
   if (!current || !current.equals(sidecar)) await store.put(`${objectRoot}/inventory.json.sha256`, sidecar);
 }
 
+/** A small object whole, S-011 past `limit`: in one call where the store has one (BlobStore.readSmall), else from a stream. */
+export async function readSmallObject(store: BlobStore, key: string, limit = 64 * 1024 * 1024): Promise<Buffer> {
+  return store.readSmall ? store.readSmall(key, limit) : readAll(await store.get(key), limit);
+}
+
 /** For small objects only (inventories, sidecars, signatures): bounded by a limit. */
 export async function readAll(stream: Readable, limit = 64 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];

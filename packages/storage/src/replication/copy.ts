@@ -6,16 +6,11 @@
  */
 import { readBackMismatch } from '../blobstore/digest.ts';
 import type { BlobStore, PutResult } from '../blobstore/store.ts';
-import { StorageError, STORAGE_ERRORS, isBevaraError } from '../errors.ts';
+import { absentAsNull, isBevaraError, StorageError, STORAGE_ERRORS } from '../errors.ts';
 
 /** Size and SHA-256 of a stored object, re-read through the store's digest(); null when absent. */
-export async function hashStored(store: BlobStore, key: string): Promise<PutResult | null> {
-  try {
-    return await store.digest(key);
-  } catch (e) {
-    if (isBevaraError(e, 'S-001')) return null;
-    throw e;
-  }
+export function hashStored(store: BlobStore, key: string): Promise<PutResult | null> {
+  return absentAsNull(store.digest(key));
 }
 
 /** Throws S-002 unless `key` on `store` has exactly the expected size and digest. */

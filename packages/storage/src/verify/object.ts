@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../blobstore/store.ts';
-import { isBevaraError } from '../errors.ts';
+import { absentAsNull } from '../errors.ts';
 import { type Inventory, OBJECT_NAMASTE, parseInventory, parseSidecar, digestOf } from '../ocfl/inventory.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
-import { SIGNATURE_DIR, readAll } from '../ocfl/transaction.ts';
+import { SIGNATURE_DIR, readSmallObject } from '../ocfl/transaction.ts';
 import { verifyDetached } from '../signing/cms.ts';
 import type { TrustedCertificate } from '../signing/signer.ts';
 
@@ -85,14 +85,7 @@ export async function inspectObject(
   });
   try {
     // a missing file is a finding, not a failure: get() says S-001 (asking stat() first costs a round trip more)
-    const read = async (key: string): Promise<Buffer | null> => {
-      try {
-        return await readAll(await store.get(`${objectRoot}/${key}`));
-      } catch (e) {
-        if (isBevaraError(e, 'S-001')) return null;
-        throw e;
-      }
-    };
+    const read = (key: string): Promise<Buffer | null> => absentAsNull(readSmallObject(store, `${objectRoot}/${key}`));
 
     const [namaste, rootBytes] = await Promise.all([read(OBJECT_NAMASTE), read('inventory.json')]);
     if (!namaste || namaste.toString('utf8') !== 'ocfl_object_1.1\n') {
@@ -213,20 +206,18 @@ async function forEachKeyUnder(store: BlobStore, prefix: string, visit: (key: st
  * One file's digest, null when it is absent: sha256 through the store's fast path, sha512 (objects
  * written by other OCFL tools) by streaming.
  */
-async function contentDigest(store: BlobStore, key: string, algorithm: Inventory['digestAlgorithm']): Promise<{ sha256: string; size: number } | null> {
-  try {
-    if (algorithm === 'sha256') return await store.digest(key);
-    const hash = createHash(algorithm);
-    let size = 0;
-    for await (const chunk of await store.get(key)) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-    return { sha256: hash.digest('hex'), size };
-  } catch (e) {
-    if (isBevaraError(e, 'S-001')) return null;
-    throw e;
+function contentDigest(store: BlobStore, key: string, algorithm: Inventory['digestAlgorithm']): Promise<{ sha256: string; size: number } | null> {
+  return absentAsNull(algorithm === 'sha256' ? store.digest(key) : streamDigest(store, key, algorithm));
+}
+
+async function streamDigest(store: BlobStore, key: string, algorithm: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash(algorithm);
+  let size = 0;
+  for await (const chunk of await store.get(key)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
   }
+  return { sha256: hash.digest('hex'), size };
 }
 
 function checkSidecar(findings: Finding[], inv: Inventory, bytes: Buffer, sidecar: Buffer | null, where: string): void {
