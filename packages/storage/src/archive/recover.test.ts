@@ -42,3 +42,17 @@ it('removes the temp files of a writer that died holding the lock, and the lock,
   expect((await reopened.verifyLog()).ok).toBe(true);
   await reopened.close();
 });
+
+it('the audit log\'s first write in a process removes temp files an entry or a checkpoint cut short left', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-recover-'));
+  dirs.push(dir);
+  await (await Archive.init(dir)).close();
+  const cutShort = path.join(dir, 'store', 'extensions', 'bevara-audit-log', 'checkpoints', '.tmp-cut-short');
+  fs.writeFileSync(cutShort, 'half a checkpoint');
+  const archive = await Archive.open(dir);
+  expect(fs.existsSync(cutShort)).toBe(true);
+  await archive.record({ type: 'test.entry', data: {} });
+  expect(fs.existsSync(cutShort)).toBe(false);
+  expect((await archive.verifyLog()).ok).toBe(true);
+  await archive.close();
+});

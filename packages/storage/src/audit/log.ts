@@ -132,6 +132,8 @@ export class AuditLog {
   #head: Head | undefined;
   /** Appends and checkpoints of one instance run one after another, never interleaved. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Temp files of writes cut short (a killed writer) were removed, before this writer's first write. */
+  #swept = false;
 
   constructor(
     private readonly store: BlobStore,
@@ -250,6 +252,16 @@ export class AuditLog {
     return `${this.prefix}${name}/`;
   }
 
+  /**
+   * The log's first write in this process removes what a writer killed in the middle of an entry or a checkpoint
+   * left under temp names: appends and checkpoints run under the archive's write lock, so none is live.
+   */
+  async #sweepOnce(): Promise<void> {
+    if (this.#swept) return;
+    await this.store.removeIncomplete?.(this.prefix);
+    this.#swept = true;
+  }
+
   #serialized<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(work, work);
     this.#queue = run.catch(() => undefined);
@@ -258,6 +270,7 @@ export class AuditLog {
 
   async #append(event: AuditEvent): Promise<AuditEntry> {
     checkEvent(event);
+    await this.#sweepOnce();
     const head = await this.#currentHead();
     const seq = head.seq + 1;
     if (seq > MAX_SEQ) throw new StorageError('S-024', `audit log is full at entry ${head.seq}`, { seq: head.seq });
@@ -275,6 +288,7 @@ export class AuditLog {
   }
 
   async #checkpoint(signer: Signer): Promise<Checkpoint> {
+    await this.#sweepOnce();
     const head = await this.#currentHead();
     if (head.seq === 0) throw new StorageError('S-001', 'the audit log has no entries to checkpoint', { prefix: this.prefix });
     const record: CheckpointRecord = { seq: head.seq, sha256: head.sha256, time: new Date().toISOString() };
