@@ -179,7 +179,14 @@ export class Archive {
     // a writer that died holding the lock may have been cut short anywhere (an audit-log entry, a checkpoint,
     // a file of a version whose journal entry had ended): its temp files go, with the lock, before anything else
     const crashed = this.lock.ownerDied();
-    if (pending.length === 0 && !crashed) return;
+    if (pending.length === 0 && !crashed) {
+      // an audit-log entry or checkpoint cut short without a lock left behind: its temp file, removed while no
+      // writer is at work (a live writer's own temp files are not touched)
+      await this.lock.runIfFree(async () => {
+        for (const store of this.allStores) await store.removeIncomplete?.(AUDIT_PREFIX);
+      });
+      return;
+    }
     await this.lock.run(async () => {
       if (crashed) for (const store of this.allStores) await store.removeIncomplete?.('');
       // a cut-short entry (crash or full disk before any store was written) is only removed: the audit

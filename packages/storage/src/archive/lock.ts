@@ -29,6 +29,16 @@ export class WriteLock {
     return next;
   }
 
+  /**
+   * Runs `fn` under the lock when no writer holds it now (or its holder is gone); false, without waiting, when a
+   * live writer does: for housekeeping a reader may do in passing but must not wait for.
+   */
+  async runIfFree(fn: () => Promise<void>): Promise<boolean> {
+    if (fs.existsSync(this.file) && !this.ownerIsGone()) return false;
+    await this.run(fn);
+    return true;
+  }
+
   /** A lock file is there and its process is gone: a writer died holding it (it may have left temp files). */
   ownerDied(): boolean {
     return fs.existsSync(this.file) && this.ownerIsGone();

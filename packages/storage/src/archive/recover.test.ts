@@ -43,14 +43,24 @@ it('removes the temp files of a writer that died holding the lock, and the lock,
   await reopened.close();
 });
 
-it('the audit log\'s first write in a process removes temp files an entry or a checkpoint cut short left', async () => {
+it('temp files an audit-log entry or checkpoint cut short left go at the next open with no writer at work, or at the log\'s first write', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-recover-'));
   dirs.push(dir);
   await (await Archive.init(dir)).close();
   const cutShort = path.join(dir, 'store', 'extensions', 'bevara-audit-log', 'checkpoints', '.tmp-cut-short');
   fs.writeFileSync(cutShort, 'half a checkpoint');
-  const archive = await Archive.open(dir);
+  const lock = path.join(dir, 'write.lock');
+  // while a live writer holds the lock its temp files are its own
+  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+  await (await Archive.open(dir)).close();
   expect(fs.existsSync(cutShort)).toBe(true);
+  fs.rmSync(lock);
+  // with no writer at work, an open removes it; so does the log's first write
+  await (await Archive.open(dir)).close();
+  expect(fs.existsSync(cutShort)).toBe(false);
+  fs.writeFileSync(cutShort, 'half a checkpoint');
+  const archive = await Archive.open(dir);
+  fs.writeFileSync(cutShort, 'half a checkpoint');
   await archive.record({ type: 'test.entry', data: {} });
   expect(fs.existsSync(cutShort)).toBe(false);
   expect((await archive.verifyLog()).ok).toBe(true);
