@@ -16,6 +16,17 @@ export interface Comparison {
   same: boolean;
 }
 
+/**
+ * A buffer that does not start at a page boundary. A large buffer does, and copying a page-cache page (page
+ * aligned) into a page-aligned buffer runs about three times slower than into one a few bytes off, on this kind of
+ * machine (source and destination 4 KiB apart alias in the CPU's store forwarding): reading 1 GB back took 0.5 s
+ * instead of 0.16 s.
+ */
+function offPageBuffer(size: number): Buffer {
+  return Buffer.allocUnsafeSlow(size + OFF_PAGE).subarray(OFF_PAGE);
+}
+const OFF_PAGE = 64;
+
 export class WriteComparer {
   /** Holds the chunk read back; grown to the largest chunk. */
   #back = Buffer.alloc(0);
@@ -26,7 +37,7 @@ export class WriteComparer {
 
   /** `chunk` was written at `position`: read it back and compare. */
   wrote(chunk: Buffer, position: number): void {
-    if (this.#back.length < chunk.length) this.#back = Buffer.allocUnsafeSlow(chunk.length);
+    if (this.#back.length < chunk.length) this.#back = offPageBuffer(chunk.length);
     const back = this.#back.subarray(0, chunk.length);
     let read = 0;
     while (read < chunk.length) {

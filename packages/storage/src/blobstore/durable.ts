@@ -22,11 +22,15 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes every byte of `chunk`; a write may take fewer bytes than offered. */
-export async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+/**
+ * Writes every byte of `chunk` (a write may take fewer bytes than offered), at `position` when given, else at
+ * the handle's current offset.
+ */
+export async function writeAll(handle: FileHandle, chunk: Buffer, position?: number): Promise<void> {
   let offset = 0;
   while (offset < chunk.length) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+    const at = position === undefined ? null : position + offset;
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, at);
     offset += bytesWritten;
   }
 }
@@ -77,30 +81,42 @@ export async function writeFileDurably(
     const writeback = new EarlyWriteback(handle);
     let written = 0;
     let told = 0;
+    // One write in flight while the next chunk is hashed (by `through`, upstream) and the one before it is
+    // compared: awaiting each write before touching the next chunk leaves the disk thread and this one
+    // taking turns.
+    let inFlight: Promise<void> | undefined;
+    let previous: { chunk: Buffer; position: number } | undefined;
+    const landed = async (): Promise<void> => {
+      await inFlight;
+      if (diskError !== undefined) throw diskError;
+    };
     const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
+      let issued = 0;
       for await (const chunk of chunks) {
-        try {
-          await writeAll(handle, chunk);
-          comparer?.wrote(chunk, written);
-        } catch (e) {
-          diskError = e;
-          throw e;
-        }
-        written += chunk.length;
+        await landed();
+        written = issued;
+        // a write's failure is kept, never left as a rejected promise nobody waits on yet
+        inFlight = writeAll(handle, chunk, issued).then(undefined, (e: unknown) => void (diskError ??= e));
+        if (previous) comparer?.wrote(previous.chunk, previous.position);
+        previous = { chunk, position: issued };
+        issued += chunk.length;
         writeback.wrote(chunk.length);
-        if (options.reread === 'hash' && !rereader && written >= REREAD_FROM) rereader = new FileReReader(temp);
+        if (options.reread === 'hash' && !rereader && issued >= REREAD_FROM) rereader = new FileReReader(temp);
         // the worker follows in steps: telling it of every chunk costs the writer more than it gains
         if (rereader && written - told >= REREAD_STEP) {
           rereader.advance(written);
           told = written;
         }
       }
+      await landed();
+      written = issued;
+      if (previous) comparer?.wrote(previous.chunk, previous.position);
     };
     try {
       if (options.through) await pipeline(source, options.through, sink);
       else await pipeline(source, sink);
     } catch (e) {
-      await writeback.settled();
+      await Promise.all([inFlight, writeback.settled()]);
       throw diskError ?? e;
     }
     await writeback.done();
