@@ -29,7 +29,7 @@ const OFF_PAGE = 64;
 
 export class WriteComparer {
   /** Holds the chunk read back; grown to the largest chunk. */
-  #back = Buffer.alloc(0);
+  #back: Buffer = Buffer.alloc(0);
   #same = true;
 
   /** `handle` must be open for reading too. */
