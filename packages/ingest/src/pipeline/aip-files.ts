@@ -10,7 +10,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { AipFile } from '@bevara/storage';
 import { FormatError } from '../formats/errors.ts';
 import { identify, type Identification } from '../formats/identify.ts';
-import { windowedSource, type FileRead } from '../rules/file-read.ts';
+import { windowedSource, type FileRead, type PassSink } from '../rules/file-read.ts';
 import { identificationFromRead } from '../rules/formats.ts';
 import type { PackageView } from '../sip/types.ts';
 
@@ -37,22 +37,34 @@ const PIECE_BYTES = 1024 * 1024;
  */
 const WAITING_FILES = 4;
 
+/**
+ * Files from this size on are hashed by storage instead of the pass (AipFeed.add): a file read back by comparing
+ * bytes costs storage less than re-hashing one whose digest the pass made, and the pass then waits for the file to
+ * be stored before it judges the file, which only pays off where the file's own write is long.
+ */
+const STORAGE_HASHES_FROM = 64 * 1024 * 1024;
+
 /** Where the failing file of an aborted feed claims to go; storage fails its read before anything is written. */
 const ABORTED_PATH = 'metadata/submission/not-archived';
 
 export class AipFeed {
   private readonly queue: AipFile[] = [];
   private readonly pipes = new Set<Gather>();
+  /** Fail the files storage hashes whose digest has not come yet. */
+  private readonly awaiting = new Set<(e: Error) => void>();
   private end: { closing: AipFile[] } | { error: Error } | undefined;
   private wake: (() => void) | undefined;
   private taken: (() => void) | undefined;
 
   /**
-   * A pipe for one package file's bytes, once storage has taken enough of the files before it. Storage asks
-   * `stored` for the file's digest (so the bytes are hashed once, by the pass; storage checks it by reading the
-   * file back) and format once the pipe has ended, that is once the pass has judged the file.
+   * A pipe for one package file's bytes, once storage has taken enough of the files before it. The bytes are
+   * hashed once. A file of STORAGE_HASHES_FROM bytes or more is hashed by storage as it writes it, checked by
+   * comparing what it reads back with what it wrote, and the pass takes storage's digest (PassSink.digest). A
+   * smaller one is hashed by the pass: storage asks `stored` for its digest (and checks it by reading the file
+   * back) once the pipe has ended, that is once the pass has judged the file. Either way storage asks `stored` for
+   * the format when it describes the version.
    */
-  async add(path: string, stored: () => StoredFile | undefined): Promise<Gather> {
+  async add(path: string, size: number, stored: () => StoredFile | undefined): Promise<PassSink> {
     while (this.queue.length >= WAITING_FILES && this.end === undefined) await new Promise<void>((resolve) => (this.taken = resolve));
     if (this.end !== undefined && 'error' in this.end) throw this.end.error;
     const pipe = new Gather();
@@ -60,19 +72,39 @@ export class AipFeed {
     pipe.on('error', () => undefined);
     this.pipes.add(pipe);
     pipe.on('close', () => this.pipes.delete(pipe));
-    this.push({
+    const file: AipFile = {
       path: `${SUBMISSION_DIR}/${path}`,
       source: pipe,
-      digest: () => {
-        const file = stored();
-        if (file === undefined) throw new Error(`${path}: storage asked for the digest of a file the pass has not judged`);
-        return { size: file.size, sha256: file.sha256 };
-      },
       get format() {
         return formatOf(stored()?.identification);
       },
+    };
+    if (size < STORAGE_HASHES_FROM) {
+      file.digest = () => {
+        const judged = stored();
+        if (judged === undefined) throw new Error(`${path}: storage asked for the digest of a file the pass has not judged`);
+        return { size: judged.size, sha256: judged.sha256 };
+      };
+      this.push(file);
+      return { pipe };
+    }
+    // Settled by storage once the file is stored, or by the failure that stops it: the pipe's own, or the feed's
+    // abort (storage failed, possibly after this pipe had closed).
+    const digest = new Promise<{ size: number; sha256: string }>((resolve, reject) => {
+      const fail = (e: Error) => {
+        this.awaiting.delete(fail);
+        reject(e);
+      };
+      this.awaiting.add(fail);
+      pipe.on('error', fail);
+      file.stored = (d) => {
+        this.awaiting.delete(fail);
+        resolve(d);
+      };
     });
-    return pipe;
+    digest.catch(() => undefined);
+    this.push(file);
+    return { pipe, digest };
   }
 
   /** Every package file was handed over: these follow, then storage commits. */
@@ -87,6 +119,7 @@ export class AipFeed {
     if (this.end !== undefined) return;
     this.end = { error };
     for (const pipe of this.pipes) pipe.destroy(error);
+    for (const fail of this.awaiting) fail(error);
     this.queue.length = 0;
     this.wake?.();
     this.taken?.();

@@ -245,7 +245,7 @@ async function archiveInPass(
   try {
     report = await reportOrRefusal(pkg, () => stage.filePass({
       everyFile: true,
-      sink: (p) => feed.add(p, () => observed.get(p)),
+      sink: (p) => feed.add(p, pkg.entry(p)?.size ?? 0, () => observed.get(p)),
       onRead: async (p: string, read: FileRead, f: FileFacts) => {
         observed.set(p, { path: p, sha256: f.sha256, size: f.size, identification: await identificationOf(pkg, p, read) });
         progress(p);

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Transform, Writable } from 'node:stream';
-import { Archive } from '@bevara/storage';
+import { Archive, type AipFile } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePackage } from '../generator/generate.ts';
 import { writeFolder } from '../generator/writers.ts';
@@ -88,6 +88,59 @@ describe('one streaming pass from package to AIP', () => {
     expect(stagingLeft()).toEqual([]);
   });
 
+  it('a file storage hashes (64 MiB or more): read once, stored, its digest storage\'s, equal to the file\'s own', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'one-pass-large', organisation: 'Exempelby kommun', cases: 1, bigFile: { bytes: 65 * 1024 * 1024 } });
+    const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'large-')));
+    let counted: ReturnType<typeof counting> | undefined;
+    const result = await ingestThrough(archive, dir, { agreement, submitter: 's' }, (pkg) => (counted = counting(pkg)).view);
+    expect(result.report.results.filter((r) => r.status === 'failed')).toEqual([]);
+    expect(result.outcome).toBe('archived');
+    const size = (await openPackage(dir)).entries.reduce((n, e) => n + e.size, 0);
+    expect(counted!.bytes()).toBe(size);
+    const large = spec.truth.files.find((f) => fs.statSync(path.join(dir, f.path)).size >= 64 * 1024 * 1024)!;
+    const own = createHash('sha256').update(fs.readFileSync(path.join(dir, large.path))).digest('hex');
+    expect(result.receipt.receipt.files.find((f) => f.path === large.path)?.sha256).toBe(own);
+    const stored = archive.show(result.aip!).files.find((f) => f.path === `submission/${large.path}`);
+    expect(stored?.sha256).toBe(own);
+    expect((await archive.verify([result.aip!]))[0]?.ok).toBe(true);
+  });
+
+  it('a file storage hashes that differs from its METS checksum rejects the package and stores nothing', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'one-pass-large-bad', organisation: 'Exempelby kommun', cases: 1, bigFile: { bytes: 65 * 1024 * 1024 } });
+    const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'large-bad-')));
+    const large = spec.truth.files.find((f) => fs.statSync(path.join(dir, f.path)).size >= 64 * 1024 * 1024)!;
+    const fd = fs.openSync(path.join(dir, large.path), 'r+');
+    fs.writeSync(fd, Buffer.from('x'), 0, 1, 40 * 1024 * 1024);
+    fs.closeSync(fd);
+    const before = storeFiles();
+    const result = await ingestThrough(archive, dir, { agreement, submitter: 's' }, (pkg) => pkg);
+    expect(result.outcome).toBe('rejected');
+    expect(result.report.results.filter((r) => r.status === 'failed').map((r) => r.location?.file)).toContain('sip.xml');
+    expect(result.receipt.receipt.files.find((f) => f.path === large.path)?.sha256).toBe(createHash('sha256').update(fs.readFileSync(path.join(dir, large.path))).digest('hex'));
+    expect(storeFiles().filter((f) => !before.includes(f))).toEqual([]);
+    expect(stagingLeft()).toEqual([]);
+  });
+
+  it('a file storage hashes: its digest comes from storage, and a feed aborted after its pipe ended fails it instead of leaving the pass waiting', async () => {
+    const feed = new AipFeed();
+    const files = feed.files();
+    const big = await feed.add('big', 64 * 1024 * 1024, () => undefined);
+    const taken = (await files.next()).value as AipFile;
+    expect(taken.digest).toBeUndefined();
+    taken.stored!({ size: 3, sha256: 'abc' });
+    await expect(big.digest).resolves.toEqual({ size: 3, sha256: 'abc' });
+    const other = await feed.add('other', 64 * 1024 * 1024, () => undefined);
+    await files.next();
+    other.pipe.end();
+    feed.abort(new Error('storage failed'));
+    await expect(other.digest).rejects.toThrow('storage failed');
+    // below the threshold the pass hashes: storage asks it for the digest
+    const small = new AipFeed();
+    const smallFiles = small.files();
+    expect((await small.add('s', 64 * 1024 * 1024 - 1, () => undefined)).digest).toBeUndefined();
+    expect(((await smallFiles.next()).value as AipFile).digest).toBeTypeOf('function');
+  });
+
   it('aborts the version when the file pass finds the package invalid: nothing stored, no staging, still one read', async () => {
     const spec = generatePackage({ profile: 'eark-csip-2.1', seed: 'one-pass-bad', organisation: 'Exempelby kommun', cases: 1 });
     const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'bad-')));
@@ -127,16 +180,16 @@ describe('one streaming pass from package to AIP', () => {
   it('hands storage only a few files more than it has taken (small files never fill a pipe)', async () => {
     const feed = new AipFeed();
     const files = feed.files();
-    for (let i = 0; i < 4; i++) (await feed.add(`f${i}`, () => undefined)).end(Buffer.from('small'));
+    for (let i = 0; i < 4; i++) (await feed.add(`f${i}`, 5, () => undefined)).pipe.end(Buffer.from('small'));
     let fifth = false;
-    const handed = feed.add('f4', () => undefined).then(() => (fifth = true));
+    const handed = feed.add('f4', 5, () => undefined).then(() => (fifth = true));
     await new Promise((r) => setTimeout(r, 50));
     expect(fifth).toBe(false);
     expect((await files.next()).value).toMatchObject({ path: 'submission/f0' });
     await handed;
     expect(fifth).toBe(true);
     feed.abort(new Error('end of test'));
-    await expect(feed.add('f5', () => undefined)).rejects.toThrow('end of test');
+    await expect(feed.add('f5', 5, () => undefined)).rejects.toThrow('end of test');
   });
 
   it('the METS stage takes the METS documents the probe parsed: it neither reads nor parses them again', async () => {
@@ -167,13 +220,15 @@ describe('one streaming pass from package to AIP', () => {
     const stage = await validateMets(view, {});
     const report = await stage.filePass({
       everyFile: true,
-      sink: () => new Writable({
-        highWaterMark: 64 * 1024,
-        write(chunk: Buffer, _e, done) {
-          written += chunk.length;
-          widest = Math.max(widest, bytes() - written);
-          setTimeout(done, 2);
-        },
+      sink: () => ({
+        pipe: new Writable({
+          highWaterMark: 64 * 1024,
+          write(chunk: Buffer, _e, done) {
+            written += chunk.length;
+            widest = Math.max(widest, bytes() - written);
+            setTimeout(done, 2);
+          },
+        }),
       }),
     });
     await view.close();

@@ -34,8 +34,21 @@ export interface ReadRequest {
   algorithms: readonly string[];
   /** Run the safe XML pre-parse on the same chunks and keep the document's bytes. */
   xml?: { limits?: Partial<XmlLimits> };
-  /** Also receives every chunk, in order; not ended here. Destroyed with the error when the read fails. */
-  sink?: Writable;
+  /**
+   * Also receives every chunk, in order. Destroyed with the error when the read fails. Left open for the caller to
+   * end, unless it hashes what it receives (`digest`).
+   */
+  sink?: PassSink;
+}
+
+/** Where a read's bytes go besides validation (ingest: into storage). */
+export interface PassSink {
+  pipe: Writable;
+  /**
+   * Given when the sink computes the SHA-256 of the bytes itself (storage, of the bytes it stored): the read does
+   * not hash them a second time, ends the pipe once every byte is in it and takes the sink's size and digest.
+   */
+  digest?: Promise<{ size: number; sha256: string }>;
 }
 
 const LF = 0x0a;
@@ -54,9 +67,10 @@ class Digester {
   private tailParts: Buffer[] = [];
   private tailSize = 0;
 
-  constructor(algorithms: readonly string[]) {
+  /** `sha256`: false when someone else hashes the bytes as given (PassSink.digest); the CRLF variant still is. */
+  constructor(algorithms: readonly string[], sha256 = true) {
     const all = [...new Set(['sha256', ...algorithms])];
-    this.hashes = all.map((a) => [a, createHash(a)]);
+    this.hashes = all.filter((a) => sha256 || a !== 'sha256').map((a) => [a, createHash(a)]);
     this.crlfHashes = all.map((a) => [a, createHash(a)]);
   }
 
@@ -102,22 +116,35 @@ class Digester {
 }
 
 export async function readPackageFile(pkg: PackageView, path: string, request: ReadRequest): Promise<FileRead> {
-  const d = new Digester(request.algorithms);
   const { sink } = request;
+  const d = new Digester(request.algorithms, sink?.digest === undefined);
+  const pipe = sink?.pipe;
   try {
     const source = await pkg.open(path);
+    let read: FileRead;
     if (request.xml === undefined) {
       for await (const chunk of source) {
         d.update(chunk as Buffer);
-        if (sink) await writeWithBackpressure(sink, chunk as Buffer);
+        if (pipe) await writeWithBackpressure(pipe, chunk as Buffer);
       }
-      return d.finish();
+      read = d.finish();
+    } else {
+      read = await readWithPreParse(source, path, d, request.xml.limits, pipe);
     }
-    return await readWithPreParse(source, path, d, request.xml.limits, sink);
+    if (sink?.digest !== undefined) await takeDigest(read, sink.pipe, sink.digest, path);
+    return read;
   } catch (err) {
-    sink?.destroy(err as Error);
+    pipe?.destroy(err as Error);
     throw err;
   }
+}
+
+/** The SHA-256 a hashing sink made of the bytes the read gave it, which must be all of them. */
+async function takeDigest(read: FileRead, pipe: Writable, digest: Promise<{ size: number; sha256: string }>, path: string): Promise<void> {
+  pipe.end();
+  const { size, sha256 } = await digest;
+  if (size !== read.size) throw new Error(`${path}: ${read.size} bytes were read, and the sink stored ${size}`);
+  read.digests.set('sha256', sha256);
 }
 
 /**

@@ -7,11 +7,10 @@
  * used by Bevara), a failure elsewhere. Ingest joins the same pass (FilePassHooks): each file's bytes also flow
  * to storage, and with `everyFile` the files no METS references are read too, so every file passes exactly once.
  */
-import type { Writable } from 'node:stream';
 import type { Element } from 'libxmljs2';
 import type { FileFacts, Level, Result } from '../report/types.ts';
 import type { PackageView } from '../sip/types.ts';
-import { readPackageFile, type FileRead, type ReadRequest } from './file-read.ts';
+import { readPackageFile, type FileRead, type PassSink, type ReadRequest } from './file-read.ts';
 import { all, attr, locatorTarget, where, type MetsDocument } from './mets-model.ts';
 import { HASHES } from './vocabularies.ts';
 import type { IngestError } from '../errors.ts';
@@ -63,10 +62,11 @@ export interface FilePassHooks {
   /** Read the files no METS reference points at too (the METS documents among them), after the referenced ones. */
   everyFile?: boolean;
   /**
-   * Receives a file's bytes as they are read; ended after onRead, destroyed when the read or the checks fail.
-   * The read of the file waits until it is given (a consumer that falls behind holds the pass back).
+   * Receives a file's bytes as they are read; ended after onRead (or, for a sink that hashes them, once they are all
+   * in it), destroyed when the read or the checks fail. The read of the file waits until it is given (a consumer
+   * that falls behind holds the pass back).
    */
-  sink?: (path: string) => Writable | Promise<Writable> | undefined;
+  sink?: (path: string) => PassSink | Promise<PassSink> | undefined;
   /** Called once per file read, after the checks on it and before its sink ends. */
   onRead?: (path: string, read: FileRead, facts: FileFacts) => Promise<void> | void;
 }
@@ -168,7 +168,8 @@ export async function checkFixity(pkg: PackageView, docs: readonly MetsDocument[
 
 /**
  * One file's read within the pass: the checks run on what was read, then the caller's hook, and only then does
- * the sink end, so whatever consumes it (storage) finishes a file only once the file has been judged.
+ * the sink end, so whatever consumes it (storage) finishes a file only once the file has been judged. A sink that
+ * hashes the bytes itself ends before the checks: they need its digest.
  */
 export async function passFile(
   pkg: PackageView, path: string, request: Omit<ReadRequest, 'sink'>, hooks: FilePassHooks | undefined,
@@ -181,10 +182,10 @@ export async function passFile(
     await check(read, facts);
     await hooks?.onRead?.(path, read, facts);
   } catch (err) {
-    sink?.destroy(err as Error);
+    sink?.pipe.destroy(err as Error);
     throw err;
   }
-  sink?.end();
+  if (sink?.digest === undefined) sink?.pipe.end();
   return facts;
 }
 

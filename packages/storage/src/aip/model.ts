@@ -49,6 +49,11 @@ export interface AipFile {
    * the stored file back (PutOptions.claimed).
    */
   digest?: () => { size: number; sha256: string };
+  /**
+   * Told the size and SHA-256 of the bytes `source` gave, as storage computed them, once they are stored and read
+   * back: for a caller that leaves the hashing to storage (no `digest`) and needs the digest for itself.
+   */
+  stored?: (digest: { size: number; sha256: string }) => void;
   format?: FileFormat;
 }
 

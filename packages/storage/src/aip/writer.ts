@@ -50,6 +50,7 @@ export async function writeAipVersion(
     }
     const expected = file.sha256 || file.size !== undefined ? { ...(file.sha256 ? { sha256: file.sha256 } : {}), ...(file.size !== undefined ? { size: file.size } : {}) } : undefined;
     const entry = await tx.put(file.path, file.source, expected, file.digest);
+    file.stored?.({ size: entry.size, sha256: entry.digest });
     const mimeType = file.format?.mimeType ?? mimeTypeFor(file.path);
     added.set(file.path, { mimeType });
     objects.push({ path: file.path, sha256: entry.digest, size: entry.size, ...(file.format ? { format: file.format } : {}) });
