@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { FormatError } from './errors.ts';
+import { cachedCompile, signatureCacheDir } from './signature-cache.ts';
 import { fragmentTokens } from './droid.ts';
 import { matches, subSequenceFromTokens, parseExpression, type BytePattern, type Reference, type Token } from './pattern.ts';
 import type { ByteSource } from './source.ts';
@@ -53,18 +54,34 @@ export interface ContainerSignatures {
 
 let cached: ContainerSignatures | undefined;
 
+/** The shipped container signature file, compiled on first use (or read from the per-user cache). */
 export function containerSignatures(): ContainerSignatures {
-  cached ??= loadContainerSignatures(CONTAINER_SIGNATURE_FILE);
+  cached ??= loadContainerSignatures(CONTAINER_SIGNATURE_FILE, signatureCacheDir());
   return cached;
 }
 
-export function loadContainerSignatures(path: string): ContainerSignatures {
-  let xml: string;
+/** Loads a container signature file; with a `cacheDir`, through the compiled-signature cache there. */
+export function loadContainerSignatures(path: string, cacheDir: string | null = null): ContainerSignatures {
+  let bytes: Buffer;
   try {
-    xml = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new FormatError('I-F01', `cannot read container signature file ${path}`, { path }, { cause: e });
   }
+  return cachedCompile('container', bytes, cacheDir, () => parseContainerSignatures(bytes.toString('utf8'), path), isContainerSignatures);
+}
+
+/** The shape check of a cache entry (its digest already rules out damage). */
+function isContainerSignatures(v: unknown): v is ContainerSignatures {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Partial<Record<keyof ContainerSignatures, unknown>>;
+  return typeof c.version === 'string' && c.triggers instanceof Map && c.zipPaths instanceof Set
+    && Array.isArray(c.signatures)
+    && c.signatures.every((s: Partial<ContainerSignature> | null) => typeof s?.id === 'number'
+      && (s.type === 'ZIP' || s.type === 'OLE2') && Array.isArray(s.files) && Array.isArray(s.puids));
+}
+
+function parseContainerSignatures(xml: string, path: string): ContainerSignatures {
   const root = parseXmlTree(xml, path);
   if (root.name !== 'ContainerSignatureMapping') {
     throw new FormatError('I-F01', `${path} is not a container signature file`, { path });

@@ -1,5 +1,6 @@
 /**
- * The DROID binary signature file (PRONOM), parsed once per process and compiled into matchers.
+ * The DROID binary signature file (PRONOM), parsed once per process and compiled into matchers (or the
+ * compiled form read back from the per-user cache, signature-cache.ts).
  *
  * The file is DROID's "compiled" form: each InternalSignature holds ByteSequences (anchored at
  * BOF, EOF, or variable when no Reference is given), each a chain of SubSequences with an offset
@@ -11,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FormatError } from './errors.ts';
+import { cachedCompile, signatureCacheDir } from './signature-cache.ts';
 import { child, childrenNamed, intValue, parseXmlTree, type XmlElement } from './xmltree.ts';
 import {
   makeSubSequence,
@@ -47,9 +49,11 @@ export interface CompiledSignature {
   /**
    * Two-byte grams that must occur in the window (head, or tail for EOF patterns) for the
    * signature to match: every gram of each sub-sequence's anchor. Checked against a bitmap of
-   * the grams present, they rule out most signatures in a few nanoseconds each.
+   * the grams present, they rule out most signatures in a few nanoseconds each. Each is the
+   * gram, plus EOF_GRAM when it is looked for in the tail (plain numbers: some 27,000 of them
+   * are derived at every load).
    */
-  grams: { gram: number; eof: boolean }[];
+  grams: number[];
   /** Bytes that must occur in the window likewise: the one-byte anchors, which have no gram. */
   bytes: { byte: number; eof: boolean }[];
 }
@@ -70,32 +74,39 @@ export interface SignatureFile {
 
 const SOURCE = 'DROID signature file';
 
+/** Marks a gram of CompiledSignature.grams that must be in the tail window. */
+const EOF_GRAM = 0x10000;
+
 let cached: SignatureFile | undefined;
 
-/** The shipped signature file, parsed and compiled on first use and kept for the process. */
+/** The shipped signature file, compiled on first use (or read from the per-user cache) and kept for the process. */
 export function droidSignatures(): SignatureFile {
-  cached ??= loadDroidSignatures(DROID_SIGNATURE_FILE);
+  cached ??= loadDroidSignatures(DROID_SIGNATURE_FILE, signatureCacheDir());
   return cached;
 }
 
-export function loadDroidSignatures(path: string): SignatureFile {
+/**
+ * What a parse yields and the cache keeps: the formats and each signature's patterns. The rest of a
+ * SignatureFile (gates, grams, lookup maps) is derived from it in a few milliseconds at every load.
+ */
+interface ParsedSignatureFile {
+  version: string;
+  created: string;
+  formats: FileFormat[];
+  signatures: Pick<CompiledSignature, 'id' | 'patterns'>[];
+}
+
+/** Loads a signature file; with a `cacheDir`, through the compiled-signature cache there (signature-cache.ts). */
+export function loadDroidSignatures(path: string, cacheDir: string | null = null): SignatureFile {
   const t0 = performance.now();
-  let xml: string;
+  let bytes: Buffer;
   try {
-    xml = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new FormatError('I-F01', `cannot read signature file ${path}`, { path }, { cause: e });
   }
-  // DefaultShift and Shift are Boyer-Moore tables for DROID's own searcher; not needed here.
-  const root = parseXmlTree(xml, path, new Set(['Shift', 'DefaultShift']));
-  if (root.name !== 'FFSignatureFile') throw new FormatError('I-F01', `${path} is not a DROID signature file`, { path });
-
-  const signatures = childrenNamed(child(root, 'InternalSignatureCollection'), 'InternalSignature').map(compileSignature);
-  const formats = childrenNamed(child(root, 'FileFormatCollection'), 'FileFormat').map(readFormat);
-  if (signatures.length === 0 || formats.length === 0) {
-    throw new FormatError('I-F01', `${path} holds no signatures or no formats`, { path });
-  }
-
+  const parsed = cachedCompile('droid', bytes, cacheDir, () => parseSignatureFile(bytes.toString('utf8'), path), isParsedSignatureFile);
+  const formats = parsed.formats;
   const byId = new Map<number, FileFormat>();
   const byPuid = new Map<string, FileFormat>();
   const formatsOfSignature = new Map<number, FileFormat[]>();
@@ -107,16 +118,46 @@ export function loadDroidSignatures(path: string): SignatureFile {
     for (const ext of f.extensions) push(byExtension, ext.toLowerCase(), f);
   }
   return {
-    version: root.attrs['Version'] ?? '',
-    created: root.attrs['DateCreated'] ?? '',
+    version: parsed.version,
+    created: parsed.created,
     formats,
-    signatures,
+    signatures: parsed.signatures.map(({ id, patterns }) => ({
+      id, patterns, gate: gateOf(patterns), grams: gramsOf(patterns), bytes: bytesOf(patterns),
+    })),
     byId,
     byPuid,
     formatsOfSignature,
     byExtension,
     loadMillis: performance.now() - t0,
   };
+}
+
+function parseSignatureFile(xml: string, path: string): ParsedSignatureFile {
+  // DefaultShift and Shift are Boyer-Moore tables for DROID's own searcher; not needed here.
+  const root = parseXmlTree(xml, path, new Set(['Shift', 'DefaultShift']));
+  if (root.name !== 'FFSignatureFile') throw new FormatError('I-F01', `${path} is not a DROID signature file`, { path });
+
+  const signatures = childrenNamed(child(root, 'InternalSignatureCollection'), 'InternalSignature').map(compileSignature);
+  const formats = childrenNamed(child(root, 'FileFormatCollection'), 'FileFormat').map(readFormat);
+  if (signatures.length === 0 || formats.length === 0) {
+    throw new FormatError('I-F01', `${path} holds no signatures or no formats`, { path });
+  }
+  return { version: root.attrs['Version'] ?? '', created: root.attrs['DateCreated'] ?? '', formats, signatures };
+}
+
+/**
+ * The shape check of a cache entry. Its digest already rules out damage, so this guards against data of
+ * another shape only: the top level, and each format and signature's fields that the loader reads.
+ */
+function isParsedSignatureFile(v: unknown): v is ParsedSignatureFile {
+  if (typeof v !== 'object' || v === null) return false;
+  const p = v as Partial<Record<keyof ParsedSignatureFile, unknown>>;
+  return typeof p.version === 'string' && typeof p.created === 'string'
+    && Array.isArray(p.formats) && p.formats.length > 0 && Array.isArray(p.signatures) && p.signatures.length > 0
+    && p.formats.every((f: Partial<FileFormat> | null) => typeof f?.id === 'number' && typeof f.puid === 'string'
+      && Array.isArray(f.extensions) && Array.isArray(f.signatureIds) && f.priorityOver instanceof Set)
+    && p.signatures.every((s: Partial<CompiledSignature> | null) => typeof s?.id === 'number' && Array.isArray(s.patterns)
+      && s.patterns.every((pat) => Array.isArray(pat.subSequences) && pat.subSequences.every((sub) => Buffer.isBuffer(sub.anchor))));
 }
 
 // Stamped maps of the two-byte grams and the bytes present in a window: a gram or byte is present when its entry
@@ -139,7 +180,7 @@ function markWindow(grams: Uint32Array, bytes: Uint32Array, buf: Buffer, s: numb
  */
 interface SignatureIndex {
   gated: { offset: number; byByte: (number[] | undefined)[] }[];
-  byGram: { gram: number; eof: boolean; positions: number[] }[];
+  byGram: { gram: number; positions: number[] }[];
   /** Signatures with neither a gate nor a gram: always tried. */
   always: number[];
 }
@@ -150,7 +191,7 @@ function signatureIndex(file: SignatureFile): SignatureIndex {
   let index = indexes.get(file);
   if (index !== undefined) return index;
   const gated = new Map<number, (number[] | undefined)[]>();
-  const byGram = new Map<number, { gram: number; eof: boolean; positions: number[] }>();
+  const byGram = new Map<number, { gram: number; positions: number[] }>();
   const always: number[] = [];
   file.signatures.forEach((sig, position) => {
     const gate = sig.gate;
@@ -159,8 +200,7 @@ function signatureIndex(file: SignatureFile): SignatureIndex {
       const byByte = gated.get(gate.offset) ?? gated.set(gate.offset, []).get(gate.offset)!;
       (byByte[gate.byte] ??= []).push(position);
     } else if (gram !== undefined) {
-      const key = gram.eof ? gram.gram | 0x10000 : gram.gram;
-      const group = byGram.get(key) ?? byGram.set(key, { gram: gram.gram, eof: gram.eof, positions: [] }).get(key)!;
+      const group = byGram.get(gram) ?? byGram.set(gram, { gram, positions: [] }).get(gram)!;
       group.positions.push(position);
     } else {
       always.push(position);
@@ -190,7 +230,7 @@ export function matchSignatures(file: SignatureFile, head: Buffer, tail: Buffer)
   }
   for (let i = 0; i < index.byGram.length; i++) {
     const g = index.byGram[i]!;
-    if ((g.eof ? tailMap : headGrams)[g.gram] === s) for (let j = 0; j < g.positions.length; j++) candidates.push(g.positions[j]!);
+    if ((g.gram & EOF_GRAM ? tailMap : headGrams)[g.gram & 0xffff] === s) for (let j = 0; j < g.positions.length; j++) candidates.push(g.positions[j]!);
   }
   const hits: number[] = [];
   // A typed array sorts numerically and natively: the signatures are tried in the file's order.
@@ -198,7 +238,7 @@ export function matchSignatures(file: SignatureFile, head: Buffer, tail: Buffer)
     const sig = file.signatures[position]!;
     let present = true;
     for (const g of sig.grams) {
-      if ((g.eof ? tailMap : headGrams)[g.gram] !== s) { present = false; break; }
+      if ((g & EOF_GRAM ? tailMap : headGrams)[g & 0xffff] !== s) { present = false; break; }
     }
     if (!present) continue;
     for (const b of sig.bytes) {
@@ -221,12 +261,12 @@ export function applyPriorities(hits: readonly FileFormat[]): FileFormat[] {
 
 // ---------------------------------------------------------------- compilation
 
-function compileSignature(node: XmlElement): CompiledSignature {
+function compileSignature(node: XmlElement): ParsedSignatureFile['signatures'][number] {
   const id = intValue(node.attrs['ID'], 'InternalSignature ID', SOURCE);
   const patterns = childrenNamed(node, 'ByteSequence').map((bs) => compileByteSequence(bs, id));
   // Check the cheapest patterns first: a short fixed BOF window fails fastest.
   patterns.sort((a, b) => cost(a) - cost(b));
-  return { id, patterns, gate: gateOf(patterns), grams: gramsOf(patterns), bytes: bytesOf(patterns) };
+  return { id, patterns };
 }
 
 export function compileByteSequence(node: XmlElement, sigId: number): BytePattern {
@@ -350,17 +390,13 @@ function gateOf(patterns: BytePattern[]): CompiledSignature['gate'] {
 
 function gramsOf(patterns: BytePattern[]): CompiledSignature['grams'] {
   const grams: CompiledSignature['grams'] = [];
-  const seen = new Set<number>();
   for (const p of patterns) {
-    const eof = p.reference === 'EOF';
+    const eof = p.reference === 'EOF' ? EOF_GRAM : 0;
     for (const sub of p.subSequences) {
       // Every gram of the anchor, not just its first: text files hold most two-letter starts of ASCII anchors.
       for (let i = 0; i + 1 < sub.anchor.length; i++) {
-        const gram = (sub.anchor[i]! << 8) | sub.anchor[i + 1]!;
-        const key = eof ? gram | 0x10000 : gram;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        grams.push({ gram, eof });
+        const gram = ((sub.anchor[i]! << 8) | sub.anchor[i + 1]!) | eof;
+        if (!grams.includes(gram)) grams.push(gram);
       }
     }
   }

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yazl from 'yazl';
+import { CONTAINER_SIGNATURE_FILE, loadContainerSignatures } from './container.ts';
+import { DROID_SIGNATURE_FILE, loadDroidSignatures, matchSignatures, type SignatureFile } from './droid.ts';
+import { signatureCacheDir } from './signature-cache.ts';
+
+let root: string;
+beforeAll(async () => { root = await mkdtemp(join(tmpdir(), 'bevara-sigcache-')); });
+afterAll(async () => { await rm(root, { recursive: true, force: true }); });
+
+let n = 0;
+/** A fresh cache folder (not yet made: the loader makes it). */
+const freshDir = (): string => join(root, `cache-${n++}`, 'bevara');
+const entries = (dir: string, kind: string): string[] => readdirSync(dir).filter((f) => f.startsWith(`${kind}-`));
+
+/** An entry's layout (signature-cache.ts): the SHA-256 of the payload, then the payload. */
+function entry(payload: Buffer): Buffer {
+  return Buffer.concat([createHash('sha256').update(payload).digest(), payload]);
+}
+
+/** Everything but the timing, which differs between loads. */
+function data(s: SignatureFile): Omit<SignatureFile, 'loadMillis'> {
+  const { loadMillis: _, ...rest } = s;
+  return rest;
+}
+
+const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+async function zip(files: [string, string][]): Promise<Buffer> {
+  const z = new yazl.ZipFile();
+  for (const [name, text] of files) z.addBuffer(Buffer.from(text), name, { compress: name !== 'mimetype' });
+  z.end();
+  const chunks: Buffer[] = [];
+  for await (const c of z.outputStream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Real files of several formats, and every shipped XML and XSD: a corpus to identify with both loads. */
+async function corpus(): Promise<Buffer[]> {
+  const vendor = fileURLToPath(new URL('../../vendor/', import.meta.url));
+  const shipped = (readdirSync(vendor, { recursive: true }) as string[])
+    .filter((f) => /\.(xml|xsd|sch)$/.test(f))
+    .map((f) => readFileSync(join(vendor, f)).subarray(0, 64 * 1024));
+  return [
+    latin1('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), latin1('IHDR'), Buffer.alloc(17),
+      Buffer.from([0, 0, 0, 0]), latin1('IEND'), Buffer.from([0xae, 0x42, 0x60, 0x82])]),
+    Buffer.concat([latin1('GIF89a'), Buffer.from([1, 0, 1, 0, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b])]),
+    Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]), latin1('JFIF\0'), Buffer.from([1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xd9])]),
+    Buffer.from([0x49, 0x49, 0x2a, 0, 8, 0, 0, 0, 0, 0]),
+    Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0, 0, 0]),
+    gzipSync(Buffer.from('hello')),
+    await zip([['a.txt', 'hello']]),
+    await zip([['mimetype', 'application/vnd.oasis.opendocument.text'], ['content.xml', '<x/>']]),
+    latin1('<?xml version="1.0" encoding="UTF-8"?>\n<root/>\n'),
+    latin1('<!DOCTYPE html>\n<html><head><title>t</title></head><body></body></html>\n'),
+    latin1('{\\rtf1\\ansi hello}'),
+    ...shipped,
+  ];
+}
+
+describe('signatureCacheDir', () => {
+  it('is $XDG_CACHE_HOME/bevara when that is absolute, else ~/.cache/bevara', () => {
+    expect(signatureCacheDir({ XDG_CACHE_HOME: '/var/cache/u' }, '/home/u')).toBe('/var/cache/u/bevara');
+    expect(signatureCacheDir({}, '/home/u')).toBe('/home/u/.cache/bevara');
+    // The XDG spec: a relative XDG_CACHE_HOME is ignored.
+    expect(signatureCacheDir({ XDG_CACHE_HOME: 'cache' }, '/home/u')).toBe('/home/u/.cache/bevara');
+  });
+
+  it('is null with no usable home', () => {
+    expect(signatureCacheDir({}, '')).toBeNull();
+    expect(signatureCacheDir({}, 'relative')).toBeNull();
+  });
+});
+
+describe('DROID signatures through the cache', () => {
+  it('a second load, read from the cache, equals the first and identifies the same', async () => {
+    const dir = freshDir();
+    const first = loadDroidSignatures(DROID_SIGNATURE_FILE, dir);
+    expect(entries(dir, 'droid')).toHaveLength(1);
+    const second = loadDroidSignatures(DROID_SIGNATURE_FILE, dir);
+    expect(entries(dir, 'droid')).toHaveLength(1);
+    expect(data(second)).toEqual(data(first));
+    expect(data(second)).toEqual(data(loadDroidSignatures(DROID_SIGNATURE_FILE)));
+
+    const files = await corpus();
+    const hits = files.map((f) => matchSignatures(first, f, f));
+    expect(files.map((f) => matchSignatures(second, f, f))).toEqual(hits);
+    const puids = new Set(hits.flat().flatMap((id) => first.formatsOfSignature.get(id)?.map((f) => f.puid) ?? []));
+    for (const p of ['fmt/18', 'fmt/11', 'fmt/4', 'fmt/43', 'fmt/353', 'x-fmt/263', 'fmt/101', 'x-fmt/266']) expect(puids).toContain(p);
+  });
+
+  it('reads what the cache holds (an entry edited in place is what the next load returns)', () => {
+    const dir = freshDir();
+    loadDroidSignatures(DROID_SIGNATURE_FILE, dir);
+    const file = join(dir, entries(dir, 'droid')[0]!);
+    const parsed = v8.deserialize(readFileSync(file).subarray(32)) as { formats: { puid: string; name: string }[] };
+    parsed.formats.find((f) => f.puid === 'fmt/18')!.name = 'as the cache says';
+    writeFileSync(file, entry(v8.serialize(parsed)));
+    expect(loadDroidSignatures(DROID_SIGNATURE_FILE, dir).byPuid.get('fmt/18')?.name).toBe('as the cache says');
+  });
+
+  it('a changed signature file does not use the entry of the old one', () => {
+    const dir = freshDir();
+    loadDroidSignatures(DROID_SIGNATURE_FILE, dir);
+    const changedPath = join(root, 'changed.xml');
+    const xml = readFileSync(DROID_SIGNATURE_FILE, 'utf8');
+    const changed = xml.replace('Name="Acrobat PDF 1.4 - Portable Document Format"', 'Name="Renamed PDF"');
+    expect(changed).not.toBe(xml);
+    writeFileSync(changedPath, changed);
+    expect(loadDroidSignatures(changedPath, dir).byPuid.get('fmt/18')?.name).toBe('Renamed PDF');
+    expect(entries(dir, 'droid')).toHaveLength(2);
+    // and the old file still reads its own entry
+    expect(loadDroidSignatures(DROID_SIGNATURE_FILE, dir).byPuid.get('fmt/18')?.name).toBe('Acrobat PDF 1.4 - Portable Document Format');
+  });
+
+  it.each([
+    ['cut short', (b: Buffer): Buffer => b.subarray(0, b.length >> 1)],
+    ['a flipped byte', (b: Buffer): Buffer => { const c = Buffer.from(b); c[c.length - 100]! ^= 0x40; return c; }],
+    ['empty', (): Buffer => Buffer.alloc(0)],
+    ['not v8 data, digest right', (): Buffer => entry(Buffer.from('not a serialized value'))],
+    ['another shape, digest right', (): Buffer => entry(v8.serialize({ formats: [], signatures: [] }))],
+  ])('an entry %s is ignored and replaced', (_, spoil) => {
+    const dir = freshDir();
+    loadDroidSignatures(DROID_SIGNATURE_FILE, dir);
+    const file = join(dir, entries(dir, 'droid')[0]!);
+    const sound = readFileSync(file);
+    writeFileSync(file, spoil(sound));
+    expect(loadDroidSignatures(DROID_SIGNATURE_FILE, dir).byPuid.get('fmt/18')?.name).toBe('Acrobat PDF 1.4 - Portable Document Format');
+    // Serializing the same compiled data gives the same bytes: the full load wrote the sound entry again.
+    expect(readFileSync(file).equals(sound)).toBe(true);
+  });
+
+  it('loads all the same when the cache folder cannot be made', () => {
+    const blocker = join(root, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const s = loadDroidSignatures(DROID_SIGNATURE_FILE, join(blocker, 'bevara'));
+    expect(s.byPuid.get('fmt/18')).toBeDefined();
+  });
+
+  it('neither reads nor writes a folder others may write to', () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777);
+    expect(loadDroidSignatures(DROID_SIGNATURE_FILE, dir).byPuid.get('fmt/18')).toBeDefined();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('container signatures through the cache', () => {
+  it('a second load, read from the cache, equals the first; a spoiled entry is replaced', () => {
+    const dir = freshDir();
+    const first = loadContainerSignatures(CONTAINER_SIGNATURE_FILE, dir);
+    const [name] = entries(dir, 'container');
+    expect(name).toBeDefined();
+    expect(loadContainerSignatures(CONTAINER_SIGNATURE_FILE, dir)).toEqual(first);
+    const file = join(dir, name!);
+    const sound = readFileSync(file);
+    writeFileSync(file, sound.subarray(0, 1000));
+    expect(loadContainerSignatures(CONTAINER_SIGNATURE_FILE, dir)).toEqual(first);
+    expect(readFileSync(file).equals(sound)).toBe(true);
+  });
+});
