@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import type { Profile } from '@bevara/ingest';
 import type { Register } from '../main.ts';
@@ -53,7 +52,8 @@ export const register: Register = (program, run) => {
           if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BevaraError('C-001', '--port must be 0..65535');
           const log = (entry: Record<string, unknown>) => ctx.io.err(JSON.stringify({ time: new Date().toISOString(), ...entry }));
           const service = new SubmissionService(archive, DEFAULT_SUBMISSION_LIMITS, log);
-          const server = http.createServer(createApp({ submissions: service, log, access: { archive } }).callback());
+          const { createServer } = await import('node:http');
+          const server = createServer(createApp({ submissions: service, log, access: { archive } }).callback());
           await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, opts.host, resolve));
           const addr = server.address();
           const where = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/` : String(addr);

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { SubmissionLimits } from '@bevara/ingest';
 import type { Register } from '../main.ts';
 import { withArchive } from '../context.ts';
@@ -28,6 +27,7 @@ export const register: Register = (program, run) => {
           const { BevaraError } = await import('@bevara/storage');
           const { createApp } = await import('../serve/app.ts');
           const { AuditSchedule, loggerFrom, metricsMiddleware } = await import('../serve/operations.ts');
+          const { createServer } = await import('node:http');
           const num = (v: string, name: string) => {
             const n = Number(v);
             if (!Number.isInteger(n) || n < 0) throw new BevaraError('C-001', `--${name} must be a non-negative integer`);
@@ -38,7 +38,7 @@ export const register: Register = (program, run) => {
           const service = new SubmissionService(archive, { maxBytes: num(opts.maxBytes, 'max-bytes'), idleTimeoutMs: num(opts.idleTimeout, 'idle-timeout'), concurrency: Math.max(1, num(opts.concurrency, 'concurrency')) }, log);
           service.resume();
           const drop = opts.drop ? new DropFolder(opts.drop, { submitter: { name: 'drop-folder', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => archive.ingestMetrics.observe(service.ingestFile(f, s)), log }) : undefined;
-          const server = http.createServer(createApp({ submissions: service, log, access: { archive }, metrics: metricsMiddleware(archive) }).callback());
+          const server = createServer(createApp({ submissions: service, log, access: { archive }, metrics: metricsMiddleware(archive) }).callback());
           server.requestTimeout = 0; // uploads may be large; the spooler enforces an idle timeout instead
           await new Promise<void>((resolve, reject) => server.once('error', reject).listen(num(opts.port, 'port'), opts.host, resolve));
           const addr = server.address();
