@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +91,6 @@ describe('DROID signatures through the cache', () => {
     const second = loadDroidSignatures(DROID_SIGNATURE_FILE, dir);
     expect(entries(dir, 'droid')).toHaveLength(1);
     expect(data(second)).toEqual(data(first));
-    expect(data(second)).toEqual(data(loadDroidSignatures(DROID_SIGNATURE_FILE)));
 
     const files = await corpus();
     const hits = files.map((f) => matchSignatures(first, f, f));
@@ -138,6 +139,38 @@ describe('DROID signatures through the cache', () => {
     // Serializing the same compiled data gives the same bytes: the full load wrote the sound entry again.
     expect(readFileSync(file).equals(sound)).toBe(true);
   });
+
+  it('a new entry sweeps out older entries of its kind and temp files a killed writer left, once an hour old', () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const hoursAgo = (name: string, h: number): string => {
+      writeFileSync(join(dir, name), 'x');
+      const t = new Date(Date.now() - h * 3600_000);
+      utimesSync(join(dir, name), t, t);
+      return name;
+    };
+    const stale = [hoursAgo(`droid-${'0'.repeat(64)}.v8`, 2), hoursAgo(`droid-${'1'.repeat(64)}.v8.123.abc.tmp`, 2)];
+    const kept = [hoursAgo(`droid-${'2'.repeat(64)}.v8`, 0.5), hoursAgo(`container-${'3'.repeat(64)}.v8`, 2), hoursAgo('droid-notes.txt', 2)];
+    loadDroidSignatures(DROID_SIGNATURE_FILE, dir);
+    for (const name of stale) expect(existsSync(join(dir, name))).toBe(false);
+    for (const name of kept) expect(existsSync(join(dir, name))).toBe(true);
+    expect(entries(dir, 'droid')).toHaveLength(3);
+  });
+
+  it('processes loading at once all get the signatures and leave one sound entry, no temp file', async () => {
+    const dir = freshDir();
+    const droid = fileURLToPath(new URL('./droid.ts', import.meta.url));
+    const script = `import { loadDroidSignatures, DROID_SIGNATURE_FILE } from ${JSON.stringify(droid)};
+      for (let i = 0; i < 3; i++) process.stdout.write(loadDroidSignatures(DROID_SIGNATURE_FILE, process.argv[1]).byPuid.get('fmt/18').name + '\\n');`;
+    const run = (): Promise<{ stdout: string }> =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+    const outputs = await Promise.all([run(), run(), run()]);
+    for (const { stdout } of outputs) expect(stdout).toBe('Acrobat PDF 1.4 - Portable Document Format\n'.repeat(3));
+    expect(readdirSync(dir)).toEqual(entries(dir, 'droid'));
+    expect(entries(dir, 'droid')).toHaveLength(1);
+    const written = readFileSync(join(dir, entries(dir, 'droid')[0]!));
+    expect(createHash('sha256').update(written.subarray(32)).digest().equals(written.subarray(0, 32))).toBe(true);
+  }, 60_000);
 
   it('loads all the same when the cache folder cannot be made', () => {
     const blocker = join(root, 'a-file');
