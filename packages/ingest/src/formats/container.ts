@@ -68,7 +68,8 @@ export function loadContainerSignatures(path: string, cacheDir: string | null = 
   } catch (e) {
     throw new FormatError('I-F01', `cannot read container signature file ${path}`, { path }, { cause: e });
   }
-  return cachedCompile('container', bytes, cacheDir, () => parseContainerSignatures(bytes.toString('utf8'), path), isContainerSignatures);
+  const parse = (): ContainerSignatures => parseContainerSignatures(bytes.toString('utf8'), path);
+  return cachedCompile('container', bytes, cacheDir, parse, isContainerSignatures);
 }
 
 /** The shape check of a cache entry (its digest already rules out damage). */

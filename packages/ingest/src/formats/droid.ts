@@ -105,7 +105,8 @@ export function loadDroidSignatures(path: string, cacheDir: string | null = null
   } catch (e) {
     throw new FormatError('I-F01', `cannot read signature file ${path}`, { path }, { cause: e });
   }
-  const parsed = cachedCompile('droid', bytes, cacheDir, () => parseSignatureFile(bytes.toString('utf8'), path), isParsedSignatureFile);
+  const parse = (): ParsedSignatureFile => parseSignatureFile(bytes.toString('utf8'), path);
+  const parsed = cachedCompile('droid', bytes, cacheDir, parse, isParsedSignatureFile);
   const formats = parsed.formats;
   const byId = new Map<number, FileFormat>();
   const byPuid = new Map<string, FileFormat>();

@@ -3,8 +3,8 @@
  * 0.3 s before it can identify anything; reading the compiled form back costs a small fraction of that.
  *
  * A cache file is named by what it was made from: the SHA-256 of the signature file's bytes and of the
- * compiler's own source (every module beside this one), so a new signature file or any change to how
- * signatures compile never reads a stale entry, and there is no version number to forget to bump. It holds
+ * compiler's own source (every module of this folder but the tests), so a new signature file or any change
+ * to how signatures compile never reads a stale entry, and there is no version number to forget to bump. It holds
  * the SHA-256 of its payload, then the payload (`v8.serialize` of plain data), and is written to a temp file
  * and renamed into place, so a reader sees a whole file or none. Anything wrong with it (unreadable, a digest
  * that does not match, data that does not deserialize or has the wrong shape) means a full load, which then
@@ -59,7 +59,7 @@ export function cachedCompile<T>(
 }
 
 /** The entry's path, or null when the compiler's source cannot be read to name it. */
-export function cacheFile(dir: string, kind: string, bytes: Buffer): string | null {
+function cacheFile(dir: string, kind: string, bytes: Buffer): string | null {
   const compiler = compilerDigest();
   if (compiler === null) return null;
   const key = createHash('sha256').update(bytes).update(compiler).digest('hex');
