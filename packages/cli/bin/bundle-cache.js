@@ -6,9 +6,9 @@
 // The cache holds one folder per build, named by the hash of its output, and manifest.json naming the
 // current one and every file it was made from with its mtime and size. A start stats those files (a few
 // milliseconds); any difference, a vanished file or a missing manifest means a new build. Libraries in
-// node_modules stay outside the bundle, loaded by Node from their own files, so their native addons and
-// data files behave as under tsx; their resolved entry files are in the manifest too, so a reinstall that
-// moves them also means a new build.
+// node_modules stay outside the bundle, loaded by Node from their own files (a CommonJS one by require), so
+// their native addons and data files behave as under tsx; their resolved entry files are in the manifest too,
+// so a reinstall that moves them also means a new build.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -64,8 +64,18 @@ export async function build(cache) {
         if (resolved.errors.length > 0) return { errors: resolved.errors };
         if (resolved.external) return { path: args.path, external: true }; // a Node built-in
         record(inputs, resolved.path);
+        if (args.kind === 'import-statement' && isCommonJs(resolved.path, inputs)) return { path: resolved.path, namespace: COMMONJS_LIBRARY };
         return { path: resolved.path, external: true };
       });
+      // A CommonJS library is required, as from CommonJS. Imported, Node would first detect its format, scan
+      // its source for export names and wrap it in an ES module: a few milliseconds a library, and a command
+      // loads ten of them (better-sqlite3, node-forge, prom-client, libxmljs2, ...) before it does anything.
+      // Its exports reach the importer by esbuild's interop, with Node's meaning of a default import. Not so a
+      // library loaded by import(): esbuild would give that chunk a default export alone, no named ones.
+      b.onLoad({ filter: /.*/, namespace: COMMONJS_LIBRARY }, (args) => ({
+        contents: `module.exports = process.getBuiltinModule('node:module').createRequire(${JSON.stringify(args.path)})(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
       // import.meta.url must keep naming the source file: modules find their data files (schemas, PRONOM
       // signatures, package.json) relative to it, and in the bundle it would name the bundle. Anything else
       // of import.meta fails the build (and test/e2e/cli-bundle.test.ts with it) rather than run wrong.
@@ -136,6 +146,24 @@ export async function build(cache) {
   fs.renameSync(manifestTmp, path.join(cache, MANIFEST));
   removeSuperseded(cache, id);
   return pathToFileURL(path.join(folder, 'main.js')).href;
+}
+
+const COMMONJS_LIBRARY = 'commonjs-library';
+
+/**
+ * Whether Node loads the library file as CommonJS: a .cjs file, or a .js one whose package (nearest
+ * package.json, recorded as a source) does not say "type": "module".
+ */
+function isCommonJs(file, inputs) {
+  if (file.endsWith('.cjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (!fs.existsSync(pkg)) continue;
+    record(inputs, pkg);
+    return JSON.parse(fs.readFileSync(pkg, 'utf8')).type !== 'module';
+  }
+  return true;
 }
 
 function record(inputs, file) {
