@@ -1,6 +1,6 @@
-import { XMLParser } from 'fast-xml-parser';
 import { StorageError } from '../errors.ts';
 import { AIP_PROFILE, BEVARA_AGENT, PREMIS_DIR } from './model.ts';
+import { lazyXmlParser } from './xml-parser.ts';
 import { valueAsRead, XmlWriter, type XmlAttributes } from './xml-writer.ts';
 
 /** What the AIP METS says of one file. */
@@ -127,7 +127,7 @@ export interface ParsedAipMets {
   files: Map<string, { mimeType: string; created: string; sha256: string; size: number }>;
 }
 
-const parser = new XMLParser({
+const parser = lazyXmlParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseAttributeValue: false,
@@ -156,7 +156,7 @@ export function parseAipMets(xml: Buffer, where: string): ParsedAipMets {
   if (xml.includes('<!DOCTYPE')) throw new StorageError('S-011', `${where}: DOCTYPE in AIP METS`);
   let root: any;
   try {
-    root = parser.parse(xml.toString('utf8'))['mets:mets'];
+    root = parser().parse(xml.toString('utf8'))['mets:mets'];
   } catch (e) {
     throw new StorageError('S-011', `${where}: AIP METS is not well-formed`, {}, { cause: e });
   }

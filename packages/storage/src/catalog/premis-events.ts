@@ -1,6 +1,6 @@
-import { XMLParser } from 'fast-xml-parser';
 import type { PremisEvent, StoredEvent } from '../aip/model.ts';
 import type { WrittenEvent } from '../aip/writer.ts';
+import { lazyXmlParser } from '../aip/xml-parser.ts';
 import { valueAsRead } from '../aip/xml-writer.ts';
 import { StorageError } from '../errors.ts';
 
@@ -10,7 +10,7 @@ const ARRAYS = new Set(['premis:event', 'premis:linkingAgentIdentifier', 'premis
  * unparsed: building their trees was most of the cost (the PREMIS of a 10,000-file ingest is 19 MB, and
  * reading all of it took 1.1 s against 0.45 s for the events alone).
  */
-const parser = new XMLParser({
+const parser = lazyXmlParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseTagValue: false,
@@ -25,7 +25,7 @@ export function readPremisEvents(xml: Buffer, where: string): Omit<StoredEvent, 
   if (xml.includes('<!DOCTYPE')) throw new StorageError('S-011', `${where}: DOCTYPE in PREMIS`);
   let root: Record<string, any>;
   try {
-    root = parser.parse(xml.toString('utf8'))['premis:premis'];
+    root = parser().parse(xml.toString('utf8'))['premis:premis'];
   } catch (e) {
     throw new StorageError('S-011', `${where}: PREMIS is not well-formed`, {}, { cause: e });
   }
