@@ -4,13 +4,14 @@
  * numbers are the same whichever process (CLI audit, server) did the work; the ingest figures that
  * follow them are this process's own (metrics/ingest.ts).
  */
-import { Gauge, Registry } from 'prom-client';
 import type { Archive } from '../archive/archive.ts';
 import { readAuditState } from '../fixity/state.ts';
+import { promClient } from './prom-client.ts';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export async function renderMetrics(archive: Archive, now = new Date()): Promise<string> {
+  const { Gauge, Registry } = promClient();
   const registry = new Registry();
   const state = readAuditState(archive.paths.dir);
   const gauge = (name: string, help: string, value: number, labels: Record<string, string> = {}): void => {
