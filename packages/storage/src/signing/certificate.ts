@@ -2,13 +2,11 @@
  * Reading X.509 certificates: the facts Bevara shows and stores (CertificateInfo) and the
  * fields a CMS SignerInfo names its certificate by (issuer Name and serial number, as DER).
  * Node's X509Certificate does the parsing and key handling (it knows RSA and EC alike);
- * der-reader.ts only digs out the two raw fields Node does not expose (without forge, which
- * opening an archive would otherwise load for this alone).
+ * forge's ASN.1 reader only digs out the two raw fields Node does not expose.
  */
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { StorageError } from '../errors.ts';
-import { TAG } from './der.ts';
-import { DER_CLASS, elementsOf, isUniversal, readDer } from './der-reader.ts';
+import { children, fromDer, isContext, TAG, toDer } from './der.ts';
 
 export type KeyType = 'rsa' | 'ec';
 
@@ -109,17 +107,15 @@ export function readX509(input: string | Buffer): X509Certificate {
 /** Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?, serialNumber, signature, issuer, ... } } */
 function issuerAndSerial(der: Buffer): { issuerDer: Buffer; serialDer: Buffer } {
   try {
-    const certificate = readDer(der);
-    if (!isUniversal(certificate, TAG.SEQUENCE, true)) throw new Error('Certificate is not a SEQUENCE');
-    const tbsCertificate = elementsOf(der, certificate)[0];
-    if (!isUniversal(tbsCertificate, TAG.SEQUENCE, true)) throw new Error('tbsCertificate is not a SEQUENCE');
-    const tbs = elementsOf(der, tbsCertificate);
-    const first = tbs[0]?.tagClass === DER_CLASS.CONTEXT && tbs[0].tag === 0 ? 1 : 0;
+    const tbs = children(children(fromDer(der), TAG.SEQUENCE, 'Certificate')[0], TAG.SEQUENCE, 'tbsCertificate');
+    const first = isContext(tbs[0], 0) ? 1 : 0;
     const serial = tbs[first];
     const issuer = tbs[first + 2];
-    if (!isUniversal(serial, TAG.INTEGER, false) || !isUniversal(issuer, TAG.SEQUENCE, true)) throw new Error('unexpected tbsCertificate layout');
-    return { issuerDer: der.subarray(issuer.start, issuer.end), serialDer: der.subarray(serial.start, serial.end) };
+    if (serial?.type !== TAG.INTEGER || issuer === undefined) throw new Error('unexpected tbsCertificate layout');
+    children(issuer, TAG.SEQUENCE, 'issuer');
+    return { issuerDer: toDer(issuer), serialDer: toDer(serial) };
   } catch (cause) {
     throw new StorageError('S-007', 'certificate is not strict DER', {}, { cause });
   }
 }
+

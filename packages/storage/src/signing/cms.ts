@@ -26,10 +26,9 @@
  * reads the ASN.1. forge cannot verify PKCS#7, so verification is written out here.
  */
 import { createHash, createPrivateKey, KeyObject, sign, verify } from 'node:crypto';
-import type * as forge from 'node-forge';
+import forge from 'node-forge';
 import { StorageError } from '../errors.ts';
 import { parseCertificate, type ParsedCertificate } from './certificate.ts';
-import { nodeForge } from './forge.ts';
 import {
   children,
   explicit,
@@ -79,7 +78,7 @@ function attribute(type: string, value: Asn1): Asn1 {
 
 function toKeyObject(key: KeyObject | forge.pki.rsa.PrivateKey): KeyObject {
   if (key instanceof KeyObject) return key;
-  return createPrivateKey(nodeForge().pki.privateKeyToPem(key));
+  return createPrivateKey(forge.pki.privateKeyToPem(key));
 }
 
 /**

@@ -7,11 +7,10 @@
  * The password and the key never appear in an error message or detail.
  */
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
-import type * as forge from 'node-forge';
+import forge from 'node-forge';
 import { StorageError } from '../errors.ts';
 import { parseCertificate, readX509, type ParsedCertificate } from './certificate.ts';
 import { toDer } from './der.ts';
-import { nodeForge } from './forge.ts';
 
 export interface KeyMaterial {
   key: KeyObject;
@@ -66,7 +65,7 @@ function readPkcs12(bytes: Buffer, password: string | undefined): KeyMaterial {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     // Not strict: PKCS#12 is BER, and some Windows exports use indefinite lengths.
-    p12 = nodeForge().pkcs12.pkcs12FromAsn1(nodeForge().asn1.fromDer(bytes.toString('binary'), false), false, password ?? '');
+    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString('binary'), false), false, password ?? '');
   } catch (cause) {
     // forge reports a failed MAC or decryption only through its message text; it is matched
     // here, once, to tell a wrong password from a file that is not PKCS#12 at all.
@@ -77,10 +76,10 @@ function readPkcs12(bytes: Buffer, password: string | undefined): KeyMaterial {
   }
   const keys: KeyObject[] = [];
   const certificates: X509Certificate[] = [];
-  for (const bagType of [nodeForge().pki.oids.pkcs8ShroudedKeyBag, nodeForge().pki.oids.keyBag]) {
+  for (const bagType of [forge.pki.oids.pkcs8ShroudedKeyBag, forge.pki.oids.keyBag]) {
     for (const bag of p12.getBags({ bagType: bagType! })[bagType!] ?? []) keys.push(pkcs12Key(bag));
   }
-  const certBag = nodeForge().pki.oids.certBag!;
+  const certBag = forge.pki.oids.certBag!;
   for (const bag of p12.getBags({ bagType: certBag })[certBag] ?? []) certificates.push(pkcs12Certificate(bag));
   return pair(keys, certificates, 'PKCS#12');
 }
@@ -88,7 +87,7 @@ function readPkcs12(bytes: Buffer, password: string | undefined): KeyMaterial {
 /** forge decodes RSA keys itself and hands anything else (EC) over as PrivateKeyInfo ASN.1. */
 function pkcs12Key(bag: forge.pkcs12.Bag): KeyObject {
   const privateKeyInfo = bag.key
-    ? nodeForge().pki.wrapRsaPrivateKey(nodeForge().pki.privateKeyToAsn1(bag.key))
+    ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key))
     : (bag.asn1 as forge.asn1.Asn1 | undefined);
   if (privateKeyInfo === undefined) throw new StorageError('S-007', 'PKCS#12 key bag is empty');
   try {
@@ -99,7 +98,7 @@ function pkcs12Key(bag: forge.pkcs12.Bag): KeyObject {
 }
 
 function pkcs12Certificate(bag: forge.pkcs12.Bag): X509Certificate {
-  const asn1 = bag.cert ? nodeForge().pki.certificateToAsn1(bag.cert) : (bag.asn1 as forge.asn1.Asn1 | undefined);
+  const asn1 = bag.cert ? forge.pki.certificateToAsn1(bag.cert) : (bag.asn1 as forge.asn1.Asn1 | undefined);
   if (asn1 === undefined) throw new StorageError('S-007', 'PKCS#12 certificate bag is empty');
   // forge re-encodes from the certificate's original tbsCertificate; keyfile.test.ts checks the
   // fingerprint still equals openssl's.

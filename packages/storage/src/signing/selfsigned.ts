@@ -4,9 +4,8 @@
  */
 import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type * as forge from 'node-forge';
+import forge from 'node-forge';
 import { StorageError } from '../errors.ts';
-import { nodeForge } from './forge.ts';
 
 export interface SelfSignedOptions {
   /** Comma-separated RDNs, e.g. "CN=Bevara, O=Exempels kommun, C=SE". Commas inside values are not supported. */
@@ -37,7 +36,7 @@ export function parseSubject(subject: string): forge.pki.CertificateField[] {
     }
     // UTF8String so Swedish names (Göteborgs Stad) survive; the country code stays PrintableString.
     // (@types/node-forge mistypes valueTagClass as a tag class; forge reads it as the value's tag.)
-    const utf8 = nodeForge().asn1.Type.UTF8 as unknown as forge.asn1.Class;
+    const utf8 = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class;
     return name === 'C' ? { shortName: name, value } : { shortName: name, value, valueTagClass: utf8 };
   });
   if (!fields.some((f) => f.shortName === 'CN')) throw new StorageError('S-007', `subject "${subject}" needs a CN`);
@@ -56,8 +55,8 @@ export async function createSelfSigned(
   const pair = await generateRsa('rsa', { modulusLength: INIT_RSA_BITS });
   const key = createPrivateKey(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
 
-  const cert = nodeForge().pki.createCertificate();
-  cert.publicKey = nodeForge().pki.publicKeyFromPem(pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
   // A positive 128-bit serial: RFC 5280 asks for unique, non-negative serials of at most 20 bytes.
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x01;
@@ -71,6 +70,6 @@ export async function createSelfSigned(
     { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(nodeForge().pki.privateKeyFromPem(key.export({ type: 'pkcs1', format: 'pem' }).toString()), nodeForge().md.sha256.create());
-  return { key, certPem: nodeForge().pki.certificateToPem(cert) };
+  cert.sign(forge.pki.privateKeyFromPem(key.export({ type: 'pkcs1', format: 'pem' }).toString()), forge.md.sha256.create());
+  return { key, certPem: forge.pki.certificateToPem(cert) };
 }
