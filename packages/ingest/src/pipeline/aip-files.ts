@@ -51,7 +51,7 @@ export class AipFeed {
   private readonly queue: AipFile[] = [];
   private readonly pipes = new Set<Gather>();
   /** Fail the files storage hashes whose digest has not come yet. */
-  private readonly awaiting = new Set<(e: Error) => void>();
+  private readonly awaiting = new Set<(e: unknown) => void>();
   private end: { closing: AipFile[] } | { error: Error } | undefined;
   private wake: (() => void) | undefined;
   private taken: (() => void) | undefined;
@@ -88,18 +88,19 @@ export class AipFeed {
       this.push(file);
       return { pipe };
     }
-    // Settled by storage once the file is stored, or by the failure that stops it: the pipe's own, or the feed's
-    // abort (storage failed, possibly after this pipe had closed).
+    // Settled by storage once the file is stored or failed, or by the failure that stops it before storage takes
+    // it: the pipe's own, or the feed's abort.
     const digest = new Promise<{ size: number; sha256: string }>((resolve, reject) => {
-      const fail = (e: Error) => {
+      const fail = (e: unknown) => {
         this.awaiting.delete(fail);
         reject(e);
       };
       this.awaiting.add(fail);
       pipe.on('error', fail);
-      file.stored = (d) => {
+      file.stored = (outcome) => {
+        if ('error' in outcome) return fail(outcome.error);
         this.awaiting.delete(fail);
-        resolve(d);
+        resolve(outcome);
       };
     });
     digest.catch(() => undefined);

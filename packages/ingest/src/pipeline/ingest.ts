@@ -236,9 +236,10 @@ async function archiveInPass(
   }
   // Storage failing stops the pass: the pipes fail, and the read writing into one of them with them.
   storing.catch((e: unknown) => feed.abort(e instanceof Error ? e : new Error(String(e))));
-  const dropVersion = async (why: string) => {
+  /** Storage's own failure, if it had one besides being told to drop the version. */
+  const dropVersion = async (why: string): Promise<unknown> => {
     feed.abort(new NotArchived(why));
-    await storing.catch(() => undefined);
+    return storing.then(() => undefined, (e: unknown) => (e instanceof NotArchived ? undefined : e));
   };
 
   const progress = progressOf(pkg, options);
@@ -252,8 +253,8 @@ async function archiveInPass(
       },
     }));
   } catch (e) {
-    await dropVersion('the file pass failed');
-    throw e;
+    // A failure of storage's (a full disk, say) is the cause: the pass only saw the file's pipe close.
+    throw (await dropVersion('the file pass failed')) ?? e;
   }
   stored = sortedByPath([...observed.values()]);
   const earlier = await decisionAfterPass(run, stored);

@@ -121,7 +121,7 @@ describe('one streaming pass from package to AIP', () => {
     expect(stagingLeft()).toEqual([]);
   });
 
-  it('a file storage hashes: its digest comes from storage, and a feed aborted after its pipe ended fails it instead of leaving the pass waiting', async () => {
+  it('a file storage hashes: its digest comes from storage, and storage failing it, or a feed aborted after its pipe ended, fails it instead of leaving the pass waiting', async () => {
     const feed = new AipFeed();
     const files = feed.files();
     const big = await feed.add('big', 64 * 1024 * 1024, () => undefined);
@@ -129,6 +129,11 @@ describe('one streaming pass from package to AIP', () => {
     expect(taken.digest).toBeUndefined();
     taken.stored!({ size: 3, sha256: 'abc' });
     await expect(big.digest).resolves.toEqual({ size: 3, sha256: 'abc' });
+    // storage failing the file once it has all its bytes (a full disk at the end, say)
+    const failed = await feed.add('failed', 64 * 1024 * 1024, () => undefined);
+    failed.pipe.end();
+    ((await files.next()).value as AipFile).stored!({ error: new Error('no space left') });
+    await expect(failed.digest).rejects.toThrow('no space left');
     const other = await feed.add('other', 64 * 1024 * 1024, () => undefined);
     await files.next();
     other.pipe.end();

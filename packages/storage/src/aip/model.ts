@@ -50,10 +50,11 @@ export interface AipFile {
    */
   digest?: () => { size: number; sha256: string };
   /**
-   * Told the size and SHA-256 of the bytes `source` gave, as storage computed them, once they are stored and read
-   * back: for a caller that leaves the hashing to storage (no `digest`) and needs the digest for itself.
+   * Told how storing the bytes ended: their size and SHA-256 as storage computed them, once they are stored and read
+   * back, or the error that stopped it. For a caller that leaves the hashing to storage (no `digest`) and waits for
+   * the digest: a failure after `source` has ended would otherwise reach it only once every file was taken.
    */
-  stored?: (digest: { size: number; sha256: string }) => void;
+  stored?: (outcome: { size: number; sha256: string } | { error: unknown }) => void;
   format?: FileFormat;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StorageError } from '../errors.ts';
-import type { ObjectTransaction } from '../ocfl/transaction.ts';
+import type { ObjectTransaction, StateEntry } from '../ocfl/transaction.ts';
 import { type AipMetsInput, buildAipMets, type MetsFile, type ParsedAipMets } from './mets.ts';
 import { mimeTypeFor } from './mime.ts';
 import { AIP_METS, type AipVersionInput, BEVARA_AGENT, PREMIS_DIR, type PremisAgent, type PremisEvent, premisPath } from './model.ts';
@@ -45,11 +45,19 @@ export async function writeAipVersion(
   const objects: PremisObject[] = [];
   // Small files are dominated by file-system round trips, not bytes: keep a few puts in flight.
   await forEachConcurrently(input.files, PUT_CONCURRENCY, async (file) => {
-    if (isReserved(file.path)) {
-      throw new StorageError('S-014', `${file.path} is written by Bevara itself and cannot be supplied`, { path: file.path });
-    }
     const expected = file.sha256 || file.size !== undefined ? { ...(file.sha256 ? { sha256: file.sha256 } : {}), ...(file.size !== undefined ? { size: file.size } : {}) } : undefined;
-    const entry = await tx.put(file.path, file.source, expected, file.digest);
+    let entry: StateEntry;
+    try {
+      if (isReserved(file.path)) {
+        throw new StorageError('S-014', `${file.path} is written by Bevara itself and cannot be supplied`, { path: file.path });
+      }
+      entry = await tx.put(file.path, file.source, expected, file.digest);
+    } catch (error) {
+      // The caller hears of it now, not once it has handed over every file, and a source nobody will read is let go.
+      if (!Buffer.isBuffer(file.source)) file.source.destroy();
+      file.stored?.({ error });
+      throw error;
+    }
     file.stored?.({ size: entry.size, sha256: entry.digest });
     const mimeType = file.format?.mimeType ?? mimeTypeFor(file.path);
     added.set(file.path, { mimeType });
