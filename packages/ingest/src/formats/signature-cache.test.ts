@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,6 +190,26 @@ describe('DROID signatures through the cache', () => {
     chmodSync(dir, 0o777);
     expect(loadDroidSignatures(DROID_SIGNATURE_FILE, dir).byPuid.get('fmt/18')).toBeDefined();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('neither reads nor writes through a cache folder that is a link (in a shared place another user may plant one)', () => {
+    const target = freshDir();
+    mkdirSync(target, { recursive: true, mode: 0o700 });
+    const link = join(root, `link-${n++}`);
+    symlinkSync(target, link);
+    expect(loadDroidSignatures(DROID_SIGNATURE_FILE, link).byPuid.get('fmt/18')).toBeDefined();
+    expect(readdirSync(target)).toEqual([]);
+  });
+
+  it('an entry that is not a plain file (a FIFO, which a read would block on) is not read, and is replaced', async () => {
+    const dir = freshDir();
+    loadDroidSignatures(DROID_SIGNATURE_FILE, dir);
+    const file = join(dir, entries(dir, 'droid')[0]!);
+    const sound = readFileSync(file);
+    rmSync(file);
+    await promisify(execFile)('mkfifo', [file]);
+    expect(loadDroidSignatures(DROID_SIGNATURE_FILE, dir).byPuid.get('fmt/18')).toBeDefined();
+    expectRewritten(file, sound);
   });
 });
 

@@ -12,13 +12,15 @@
  * another user could write to, is silently not used.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 
 const DIGEST_BYTES = 32;
+/** Far above any compiled signature file (the DROID one is a few MB): a larger entry is not ours. */
+const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 /** Entries of a kind that are no longer current are removed once this old: another checkout may still use them. */
 const KEEP_SUPERSEDED_MS = 3600 * 1000;
 
@@ -88,7 +90,13 @@ function readEntry<T>(dir: string, file: string, accept: (value: unknown) => val
   let data: Buffer;
   try {
     if (!trusted(dir)) return undefined;
+    // a plain file of a sane size: not a link, a FIFO that would block, or something huge
+    const st = lstatSync(file);
+    if (!st.isFile() || st.size > MAX_ENTRY_BYTES) return undefined;
     data = readFileSync(file);
+    // in use: another install's sweep (removeSuperseded) goes by age and must not take it
+    const now = new Date();
+    utimesSync(file, now, now);
   } catch {
     return undefined; // no entry yet, or none we can read
   }
@@ -121,7 +129,8 @@ function writeEntry(dir: string, file: string, kind: string, value: unknown): vo
 
 /** Only a folder of our own that no one else may write to: anything in it is believed without a signature. */
 function trusted(dir: string): boolean {
-  const st = statSync(dir);
+  // the folder itself, not what a link there points to (in a shared XDG_CACHE_HOME another user could plant one)
+  const st = lstatSync(dir);
   const uid = process.getuid?.();
   return st.isDirectory() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
 }
