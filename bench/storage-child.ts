@@ -1,9 +1,11 @@
 // Child process of bench/storage.ts: one storage operation, timed inside the process.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Archive } from '@bevara/storage';
+import { Archive, tuneForStreaming } from '@bevara/storage';
 
 const [op, archiveDir, arg] = process.argv.slice(2);
+// as the bevara command does when it runs a command (cli/src/context.ts)
+tuneForStreaming();
 const archive = await Archive.open(archiveDir!);
 const t0 = process.hrtime.bigint();
 let out: unknown;

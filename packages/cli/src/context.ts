@@ -16,7 +16,9 @@ export interface Context {
  * in the verbs' actions, so `--help`, `--version` and usage errors load none of them.
  */
 export async function makeContext(io: Io, archiveOption: string | undefined): Promise<Context> {
-  const { Archive, BevaraError } = await import('@bevara/storage');
+  const { Archive, BevaraError, tuneForStreaming } = await import('@bevara/storage');
+  // a command that runs may stream gigabytes through storage: V8 set for that before any of it
+  tuneForStreaming();
   const archiveDir = (): string => {
     const dir = archiveOption ?? process.env.BEVARA_ARCHIVE;
     if (!dir) throw new BevaraError('C-002', 'no archive given: use --archive DIR or set BEVARA_ARCHIVE');

@@ -7,6 +7,7 @@ export { LocalBlobStore } from './blobstore/local.ts';
 export { sha256OfFile } from './blobstore/file-sha256.ts';
 
 export { Archive } from './archive/archive.ts';
+export { tuneForStreaming } from './streaming-process.ts';
 export type { OpenOptions, Progress } from './archive/archive.ts';
 export type { ArchiveConfig, StoreConfig, LocalStoreConfig, S3StoreConfig } from './archive/config.ts';
 
