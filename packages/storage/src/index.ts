@@ -5,6 +5,7 @@ export type { ErrorSpec, StorageCode } from './errors.ts';
 export type { BlobStore, BlobStat, PutOptions, PutResult } from './blobstore/store.ts';
 export { LocalBlobStore } from './blobstore/local.ts';
 export { sha256OfFile } from './blobstore/file-sha256.ts';
+export { createNewFile } from './new-file.ts';
 
 export { Archive } from './archive/archive.ts';
 export { tuneForStreaming } from './streaming-process.ts';

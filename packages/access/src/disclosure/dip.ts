@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Archive } from '@bevara/storage';
+import { createNewFile, type Archive } from '@bevara/storage';
 import { DisclosureError } from './errors.ts';
 import { decisionPaths, parseDecision, withheldFields, withheldPages, type DisclosureDecision, type DocumentOutcome } from './model.ts';
 import { dipMets, type DipFile } from './mets.ts';
@@ -47,7 +47,7 @@ export async function buildDip(archive: Archive, reference: string, out: string,
   const { default: archiver } = await import('archiver');
   const zip = archiver('zip', { zlib: { level: 6 } });
   const zipHash = createHash('sha256');
-  const written = pipeline(zip, hashing((c) => zipHash.update(c)), fs.createWriteStream(tmp, { flags: 'wx' }));
+  const written = pipeline(zip, hashing((c) => zipHash.update(c)), await createNewFile(tmp));
   const entries: Array<DipFile> = [];
   /** Appends one entry and resolves with its digest once its bytes went through. */
   const add = async (path: string, source: Readable | Buffer, mimeType: string): Promise<DipFile> => {

@@ -1,9 +1,9 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack } from 'tar-stream';
 import { ZipFile } from 'yazl';
+import { createNewFile } from '@bevara/storage';
 import { openContent, contentInfo } from './content.ts';
 import { GeneratorError } from './errors.ts';
 import type { PackageSpec } from './types.ts';
@@ -36,7 +36,8 @@ export async function writeFolder(spec: PackageSpec, parentDir: string): Promise
     for (const f of spec.files) {
       const target = join(temp, ...f.path.split('/'));
       await mkdir(dirname(target), { recursive: true });
-      await pipeline(openContent(f.content), createWriteStream(target, { flags: 'wx' }));
+      const out = await createNewFile(target);
+      await pipeline(openContent(f.content), out);
     }
     await rename(temp, root);
   } catch (e) {
@@ -52,7 +53,7 @@ export async function writeZip(spec: PackageSpec, file: string): Promise<void> {
   const temp = tempBeside(file);
   const zip = new ZipFile();
   const mtime = new Date(`${spec.truth.createdAt}Z`);
-  const written = pipeline(zip.outputStream, createWriteStream(temp, { flags: 'wx' }));
+  const written = pipeline(zip.outputStream, await createNewFile(temp));
   for (const f of spec.files) {
     const { size } = contentInfo(f.content);
     // Lazy streams: yazl opens each file only when it is its turn, so memory stays bounded.
@@ -74,7 +75,7 @@ export async function writeTar(spec: PackageSpec, file: string): Promise<void> {
   const temp = tempBeside(file);
   const tar = tarPack();
   const mtime = new Date(`${spec.truth.createdAt}Z`);
-  const written = pipeline(tar, createWriteStream(temp, { flags: 'wx' }));
+  const written = pipeline(tar, await createNewFile(temp));
   try {
     for (const f of spec.files) {
       const { size } = contentInfo(f.content);

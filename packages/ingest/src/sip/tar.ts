@@ -3,14 +3,14 @@
  * staging folder, judging every header before its body is written; links of any kind are refused, and files are
  * created exclusively so that nothing outside the staging folder can be touched. `close()` removes the folder.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { BevaraError } from '@bevara/storage';
+import { BevaraError, createNewFile } from '@bevara/storage';
 import { IngestError } from '../errors.ts';
 import { buildEntryTable, type RawEntry } from './index-builder.ts';
 import { openDiskFile } from './whole-read.ts';
@@ -84,7 +84,7 @@ async function extract(file: string, gzipped: boolean, dir: string, limits: Read
       raw.push({ path, type: 'file', size });
       const target = join(dir, ...path.split('/'));
       await mkdir(dirname(target), { recursive: true });
-      await pipeline(stream, createWriteStream(target, { flags: 'wx' }));
+      await pipeline(stream, await createNewFile(target));
     })().then(
       () => next(),
       (err: unknown) => extractor.destroy(err instanceof Error ? err : new Error(String(err))),

@@ -3,12 +3,12 @@
  * Nothing is buffered beyond the stream's own chunks; on any failure the partial file is removed.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createNewFile } from '@bevara/storage';
 import { IngestError } from '../errors.ts';
 
 export interface SpoolLimits {
@@ -32,6 +32,8 @@ export async function spoolUpload(req: IncomingMessage, dir: string, name: strin
   }
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, name);
+  // opened before the 'data' listener below sets the body flowing, so no chunk passes unwritten
+  const out = await createNewFile(file);
   const hash = createHash('sha256');
   let size = 0;
   const meter = new Transform({
@@ -53,7 +55,7 @@ export async function spoolUpload(req: IncomingMessage, dir: string, name: strin
   let complete = false;
   req.once('end', () => { complete = true; });
   try {
-    await pipeline(req, meter, createWriteStream(file, { flags: 'wx' }));
+    await pipeline(req, meter, out);
     // A client that closes the connection early ends the stream without 'end' on some paths; a declared length must be met.
     if (!complete || (Number.isFinite(declared) && size !== declared)) throw new IngestError('I-021', `upload ended after ${size} bytes`, { received: size });
     return { file, size, sha256: hash.digest('hex') };
