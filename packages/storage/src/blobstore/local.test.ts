@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import os from 'node:os';
@@ -49,6 +49,23 @@ describe('LocalBlobStore', () => {
     expect(await collect(store.list(''))).toEqual(['o/a']);
     await store.removeIncomplete('o/');
     expect(await readdir(path.join(root, 'o'))).toEqual(['a']);
+  });
+
+  it('removeIncomplete finds temp files in subfolders of any size', async () => {
+    // Node 20's recursive opendir saw only 32 entries of each subfolder: with 200 a folder's temp file was missed
+    // in most runs
+    const root = await tempRoot();
+    const store = new LocalBlobStore({ name: 'local', root });
+    const folders = ['log/entries', 'log/checkpoints', 'log/a/b', 'log/a/c'];
+    for (const folder of folders) {
+      await mkdir(path.join(root, folder), { recursive: true });
+      // first and with random names: listed last where a folder lists newest first, anywhere where it lists by hash
+      for (let i = 0; i < 3; i++) await writeFile(path.join(root, folder, `.tmp-${randomUUID()}`), 'half');
+      for (let i = 0; i < 200; i++) await writeFile(path.join(root, folder, `${String(i).padStart(12, '0')}.json`), '{}');
+    }
+    await store.removeIncomplete('log/');
+    for (const folder of folders) expect(await readdir(path.join(root, folder)), folder).toHaveLength(200);
+    expect(await collect(store.list('log/'))).toHaveLength(800);
   });
 
   it('gives S-003 naming the folder when the root is missing, and check() finds it', async () => {

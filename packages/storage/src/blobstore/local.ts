@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { mkdir, open, opendir, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -344,15 +344,25 @@ export class LocalBlobStore implements BlobStore {
   async removeIncomplete(prefix: string): Promise<void> {
     assertValidPrefix(prefix);
     await this.#ready();
-    let folder;
+    const folderKey = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    await this.#removeTempFiles(path.join(this.root, folderKey), folderKey);
+  }
+
+  /**
+   * Folder by folder: Node 20's recursive opendir yields only the first batch (32) of each subfolder's entries, so
+   * a temp file among the checkpoints of a long audit log was never found.
+   */
+  async #removeTempFiles(dir: string, folderKey: string): Promise<void> {
+    let entries;
     try {
-      folder = await opendir(path.join(this.root, prefix.slice(0, prefix.lastIndexOf('/') + 1)), { recursive: true });
+      entries = await readdir(dir, { withFileTypes: true });
     } catch (e) {
       if (isMissing(e)) return;
-      throw this.#failure(e, prefix);
+      throw this.#failure(e, folderKey);
     }
-    for await (const entry of folder) {
-      if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) await rm(path.join(entry.parentPath, entry.name), { force: true });
+    for (const entry of entries) {
+      if (entry.isDirectory()) await this.#removeTempFiles(path.join(dir, entry.name), `${folderKey}${entry.name}/`);
+      else if (entry.isFile() && entry.name.startsWith(TEMP_PREFIX)) await rm(path.join(dir, entry.name), { force: true });
     }
   }
 
