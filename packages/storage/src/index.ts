@@ -9,7 +9,7 @@ export { createNewFile } from './new-file.ts';
 
 export { Archive } from './archive/archive.ts';
 export { tuneForStreaming } from './streaming-process.ts';
-export type { OpenOptions, Progress } from './archive/archive.ts';
+export type { LockedWrites, OpenOptions, Progress } from './archive/archive.ts';
 export type { ArchiveConfig, StoreConfig, LocalStoreConfig, S3StoreConfig } from './archive/config.ts';
 
 export type { AipFile, AipVersionInput, NewAipInput, PremisAgent, PremisEvent, StoredEvent, FileFormat } from './aip/model.ts';

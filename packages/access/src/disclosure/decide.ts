@@ -4,7 +4,7 @@
  * refused with its provision. The decision, its text and its PDF become a new version of each AIP
  * concerned, with a PREMIS event; then an audit-log entry; then the request's state says where it is kept.
  */
-import type { Archive } from '@bevara/storage';
+import type { Archive, LockedWrites } from '@bevara/storage';
 import { formatCitation, parseCitation } from '../secrecy/citation.ts';
 import { defaultReasons, renderDecisionPdf, renderDecisionText } from './beslut.ts';
 import { DisclosureError } from './errors.ts';
@@ -38,10 +38,10 @@ export interface DecideOutcome {
 
 export async function decideRequest(archive: Archive, input: DecideInput, now: Date = new Date()): Promise<DecideOutcome> {
   // under the write lock from the first read to the saved state: two archivists cannot both decide one request
-  return archive.exclusive(() => decideLocked(archive, input, now));
+  return archive.exclusive((locked) => decideLocked(archive, locked, input, now));
 }
 
-async function decideLocked(archive: Archive, input: DecideInput, now: Date): Promise<DecideOutcome> {
+async function decideLocked(archive: Archive, locked: LockedWrites, input: DecideInput, now: Date): Promise<DecideOutcome> {
   const request = readRequest(archive, input.reference);
   if (request.decision) throw new DisclosureError('A-110', `request ${request.reference} was decided on ${request.decision.decidedAt}`, { reference: request.reference });
   const records = reviewRecords(archive.catalog.db, request.records);
@@ -110,7 +110,7 @@ async function decideLocked(archive: Archive, input: DecideInput, now: Date): Pr
   const versions: Record<string, string> = {};
   const summary = `${documents.filter((d) => d.outcome === 'release').length} released, ${documents.filter((d) => d.outcome === 'mask').length} masked, ${documents.filter((d) => d.outcome === 'refuse').length} refused`;
   for (const aipId of [...new Set(records.map((r) => r.aipId))]) {
-    const aip = await archive.addVersion(aipId, {
+    const aip = await locked.addVersion(aipId, {
       files: [
         { path: paths.json, source: json, format: { mimeType: 'application/json' } },
         { path: paths.text, source: Buffer.from(text, 'utf8'), format: { mimeType: 'text/plain' } },
@@ -130,7 +130,7 @@ async function decideLocked(archive: Archive, input: DecideInput, now: Date): Pr
     });
     versions[aipId] = aip.head;
   }
-  await archive.record({
+  await locked.record({
     type: 'disclosure.decided',
     subject: request.reference,
     actor: input.by,

@@ -45,6 +45,13 @@ export interface OpenOptions {
   retry?: RetryPolicy;
 }
 
+/** What a section under the write lock may write (Archive.exclusive): the same as the archive's own methods. */
+export interface LockedWrites {
+  createAip(input: NewAipInput): Promise<AipDetail>;
+  addVersion(id: string, input: AipVersionInput): Promise<AipDetail>;
+  record(event: AuditEvent): Promise<void>;
+}
+
 /**
  * The archive: the configured stores (the first is primary), the signing keys, the audit log and the
  * catalog. Every change goes through here, under the write lock, and ends with an audit-log entry and
@@ -209,31 +216,35 @@ export class Archive {
 
   // ---- AIPs ---------------------------------------------------------------------------------
 
-  async createAip(input: NewAipInput): Promise<AipDetail> {
-    const id = input.id ?? `urn:uuid:${randomUUID()}`;
-    return this.lock.run(async () => {
-      if (await this.reader.inventory(id)) throw new StorageError('S-015', `AIP ${id} already exists`, { aip: id });
-      const now = new Date();
-      const identity = { id, label: input.label, contentCategory: input.contentCategory ?? 'Mixed', created: now.toISOString() };
-      await this.writeVersion(id, null, async (tx) => writeAipVersion(tx, identity, null, input, now), input, now, (inv) => ({
-        type: 'aip.created', subject: id, actor: input.user.name, data: { version: inv.head, label: input.label },
-      }));
-      return this.show(id);
-    });
+  createAip(input: NewAipInput): Promise<AipDetail> {
+    return this.lock.run(() => this.createAipLocked(input));
   }
 
-  async addVersion(id: string, input: AipVersionInput): Promise<AipDetail> {
-    return this.lock.run(async () => {
-      const previous = await this.reader.inventory(id);
-      if (!previous) throw new StorageError('S-001', `no AIP ${id}`, { aip: id });
-      const mets = parseAipMets(await this.reader.readSmall(previous, AIP_METS), `${id}/${AIP_METS}`);
-      const now = new Date();
-      const identity = { id, label: mets.label, contentCategory: mets.contentCategory, created: mets.created };
-      await this.writeVersion(id, previous, async (tx) => writeAipVersion(tx, identity, mets, input, now), input, now, (inv) => ({
-        type: 'aip.versioned', subject: id, actor: input.user.name, data: { version: inv.head, message: input.message },
-      }));
-      return this.show(id);
-    });
+  addVersion(id: string, input: AipVersionInput): Promise<AipDetail> {
+    return this.lock.run(() => this.addVersionLocked(id, input));
+  }
+
+  private async createAipLocked(input: NewAipInput): Promise<AipDetail> {
+    const id = input.id ?? `urn:uuid:${randomUUID()}`;
+    if (await this.reader.inventory(id)) throw new StorageError('S-015', `AIP ${id} already exists`, { aip: id });
+    const now = new Date();
+    const identity = { id, label: input.label, contentCategory: input.contentCategory ?? 'Mixed', created: now.toISOString() };
+    await this.writeVersion(id, null, async (tx) => writeAipVersion(tx, identity, null, input, now), input, now, (inv) => ({
+      type: 'aip.created', subject: id, actor: input.user.name, data: { version: inv.head, label: input.label },
+    }));
+    return this.show(id);
+  }
+
+  private async addVersionLocked(id: string, input: AipVersionInput): Promise<AipDetail> {
+    const previous = await this.reader.inventory(id);
+    if (!previous) throw new StorageError('S-001', `no AIP ${id}`, { aip: id });
+    const mets = parseAipMets(await this.reader.readSmall(previous, AIP_METS), `${id}/${AIP_METS}`);
+    const now = new Date();
+    const identity = { id, label: mets.label, contentCategory: mets.contentCategory, created: mets.created };
+    await this.writeVersion(id, previous, async (tx) => writeAipVersion(tx, identity, mets, input, now), input, now, (inv) => ({
+      type: 'aip.versioned', subject: id, actor: input.user.name, data: { version: inv.head, message: input.message },
+    }));
+    return this.show(id);
   }
 
   private async writeVersion(
@@ -279,7 +290,7 @@ export class Archive {
     // in between is then found at the next start, which refreshes the row and records the recovery.
     // The new version is indexed from what its writer built, not read back; a rebuild reads it, to the same rows.
     await this.catalogHandle.put(await indexAip(this.reader, inv, written), (p) => this.reader.readSmall(inv, p));
-    await this.record(event(inv));
+    await this.recordLocked(event(inv));
     await tx.end();
     return inv;
   }
@@ -379,9 +390,16 @@ export class Archive {
     return exportAips(this, dir, ids, progress);
   }
 
-  /** Runs `fn` under the write lock: a repair must not race a writer of the same object. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.lock.run(fn);
+  /**
+   * Runs `fn` under the write lock (a repair must not race a writer of the same object), handing it the writes it
+   * may make meanwhile: the archive's own methods would wait for the lock `fn` holds.
+   */
+  exclusive<T>(fn: (locked: LockedWrites) => Promise<T>): Promise<T> {
+    return this.lock.run(() => fn({
+      createAip: (input) => this.createAipLocked(input),
+      addVersion: (id, input) => this.addVersionLocked(id, input),
+      record: (event) => this.recordLocked(event),
+    }));
   }
 
   // ---- stores and policy -------------------------------------------------------------------------
@@ -412,7 +430,7 @@ export class Archive {
       writeJsonDurably(this.paths.config, next);
       this.configValue = next;
       this.allStores.push(store);
-      await this.record({ type: 'config.store-added', subject: added.name, data: describeStore(added) });
+      await this.recordLocked({ type: 'config.store-added', subject: added.name, data: describeStore(added) });
     });
   }
 
@@ -423,7 +441,7 @@ export class Archive {
       const next = validateConfig({ ...this.configValue, policy: { ...previous, ...change } }, this.paths.config);
       writeJsonDurably(this.paths.config, next);
       this.configValue = next;
-      await this.record({ type: 'config.policy-changed', data: { previous, policy: next.policy } });
+      await this.recordLocked({ type: 'config.policy-changed', data: { previous, policy: next.policy } });
       return next.policy;
     });
   }
@@ -438,7 +456,7 @@ export class Archive {
         if (i >= this.configValue.policy.copies || sc.type !== 's3' || !sc.objectLock) continue;
         held.push(await setLegalHold(sc, this.allStores[i]!, root, on));
       }
-      await this.record({ type: on ? 'aip.legal-hold-set' : 'aip.legal-hold-lifted', subject: id, ...(actor ? { actor } : {}), data: { stores: held.map((h) => h.store) } });
+      await this.recordLocked({ type: on ? 'aip.legal-hold-set' : 'aip.legal-hold-lifted', subject: id, ...(actor ? { actor } : {}), data: { stores: held.map((h) => h.store) } });
       return held;
     });
   }
@@ -449,7 +467,7 @@ export class Archive {
     return this.lock.run(async () => {
       const cert = await this.keys.init(options);
       for (const s of this.allStores) await publishCertificate(s, cert);
-      await this.record({ type: 'keys.created', data: { fingerprint: cert.fingerprint, subject: cert.subject } });
+      await this.recordLocked({ type: 'keys.created', data: { fingerprint: cert.fingerprint, subject: cert.subject } });
       return cert;
     });
   }
@@ -458,19 +476,21 @@ export class Archive {
     return this.lock.run(async () => {
       const cert = await this.keys.import(file, password);
       for (const s of this.allStores) await publishCertificate(s, cert);
-      await this.record({ type: 'keys.imported', data: { fingerprint: cert.fingerprint, subject: cert.subject } });
+      await this.recordLocked({ type: 'keys.imported', data: { fingerprint: cert.fingerprint, subject: cert.subject } });
       return cert;
     });
   }
 
   // ---- audit log ------------------------------------------------------------------------------
 
-  /** Appends to the audit log and signs a checkpoint over it; callers hold the write lock or take it here. */
-  async record(event: AuditEvent): Promise<void> {
-    await this.lock.run(async () => {
-      await this.audit.append(event);
-      await this.checkpoint();
-    });
+  /** Appends to the audit log and signs a checkpoint over it, under the write lock. */
+  record(event: AuditEvent): Promise<void> {
+    return this.lock.run(() => this.recordLocked(event));
+  }
+
+  private async recordLocked(event: AuditEvent): Promise<void> {
+    await this.audit.append(event);
+    await this.checkpoint();
   }
 
   private async checkpoint(): Promise<void> {

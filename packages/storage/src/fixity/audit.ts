@@ -264,7 +264,7 @@ async function repairCopies(
   const repaired: BlobStore[] = [];
   const events: PremisEvent[] = [];
   const now = new Date();
-  await archive.exclusive(async () => {
+  await archive.exclusive(async (locked) => {
     const inv = await new ObjectReader(source).inventoryAt(root);
     if (!inv) return;
     for (const store of bad) {
@@ -272,7 +272,7 @@ async function repairCopies(
       const again = await verifyObject(store, root, trusted, id);
       if (!again.ok) continue;
       repaired.push(store);
-      await archive.record({ type: 'fixity.repaired', subject: id, data: { store: store.name, from: source.name, files: copied.length } });
+      await locked.record({ type: 'fixity.repaired', subject: id, data: { store: store.name, from: source.name, files: copied.length } });
       events.push(
         { type: 'fixity check', dateTime: now, detail: `copy in store ${store.name} did not match the signed inventory`, outcome: 'failure' as const, agents: [{ id: 'bevara', role: 'executing program' }] },
         { type: 'replication', dateTime: now, detail: `copy in store ${store.name} rewritten from store ${source.name} (${copied.length} files) and checked again`, outcome: 'success' as const, agents: [{ id: 'bevara', role: 'executing program' }] },

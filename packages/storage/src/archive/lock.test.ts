@@ -1,0 +1,38 @@
+/**
+ * The write lock queues every writer of a process, and a section under it (Archive.exclusive) writes through the
+ * forms it is handed: the archive's own methods wait for the lock, even when called from inside the section.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { Archive } from './archive.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+it('runs the writes a locked section is handed at once, and a concurrent writer only after the section', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
+  dirs.push(dir);
+  const archive = await Archive.init(dir);
+  try {
+    let outside: Promise<void> | undefined;
+    const aip = await archive.exclusive(async (locked) => {
+      outside = archive.record({ type: 'test.outside', data: {} });
+      const created = await locked.createAip({ id: 'urn:test:lock', label: 'lock', files: [{ path: 'a.txt', source: Buffer.from('a') }], events: [], message: 'first', user: { name: 'test' } });
+      await locked.addVersion(created.id, { files: [{ path: 'b.txt', source: Buffer.from('b') }], events: [], message: 'second', user: { name: 'test' } });
+      await locked.record({ type: 'test.inside', data: {} });
+      return created.id;
+    });
+    await outside;
+    expect(archive.show(aip).head).toBe('v2');
+    const types: string[] = [];
+    for await (const e of archive.audit.entries()) types.push(e.type);
+    expect(types.slice(-4)).toEqual(['aip.created', 'aip.versioned', 'test.inside', 'test.outside']);
+    expect((await archive.verifyLog()).ok).toBe(true);
+  } finally {
+    await archive.close();
+  }
+});
