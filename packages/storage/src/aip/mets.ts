@@ -132,6 +132,8 @@ const parser = lazyXmlParser({
   attributeNamePrefix: '@',
   parseAttributeValue: false,
   parseTagValue: false,
+  // values are read as written: a path ending in a space is that path (white space between elements is ignored)
+  trimValues: false,
   // the five escapes buildAipMets writes are read back as the characters (a path with & is the path); a DOCTYPE,
   // the only way to declare other entities, is refused before parsing
   processEntities: true,

@@ -46,12 +46,12 @@ export class XmlWriter {
 
 /**
  * What the parser Bevara reads its own XML with (fast-xml-parser, as parseAipMets and readPremisEvents set it up)
- * gives back for a text or attribute value written here: line ends as \n (XML 1.0 §2.11) and no white space
- * around it (its trimValues). The catalog indexes a version it has just written from this view of the values, so
- * that the rows are those a rebuild reads from storage (catalog/index-aip.ts).
+ * gives back for a text or attribute value written here: line ends as \n (XML 1.0 §2.11), everything else as
+ * written. The catalog indexes a version it has just written from this view of the values, so that the rows are
+ * those a rebuild reads from storage (catalog/index-aip.ts).
  */
 export function valueAsRead(value: string): string {
-  return (LINE_END.test(value) ? value.replace(LINE_ENDS, '\n') : value).trim();
+  return LINE_END.test(value) ? value.replace(LINE_ENDS, '\n') : value;
 }
 
 const LINE_END = /\r/;

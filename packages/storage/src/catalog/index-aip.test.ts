@@ -60,10 +60,13 @@ describe('indexAip: a version indexed from what its writer built, as a rebuild r
           { path: 'data/beslut.pdf', source: Buffer.from('%PDF-1.4 x'), format: { puid: 'fmt/18', mimeType: ' application/pdf ' } },
           { path: 'metadata/descriptive/ead.xml', source: Buffer.from('<ead/>') },
           { path: 'data/same.txt', source: Buffer.from('alpha') },
+          { path: 'data/ends in a space ', source: Buffer.from('spaced'), format: { mimeType: 'text/plain' } },
         ],
       });
       const first = rows(archive.catalog.db, aip.id);
       expect(first.events).toHaveLength(2);
+      // a path is kept as written, white space at its end included, with the type and size the METS gives it
+      expect(first.files).toContainEqual(expect.objectContaining({ path: 'data/ends in a space ', size: 6, mime_type: 'text/plain' }));
       await archive.rebuildCatalog();
       expect(rows(archive.catalog.db, aip.id)).toEqual(first);
 

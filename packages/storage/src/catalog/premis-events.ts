@@ -14,6 +14,8 @@ const parser = lazyXmlParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseTagValue: false,
+  // values are read as written, white space around them included
+  trimValues: false,
   // buildPremis escapes & < > " ' in text; a DOCTYPE, and so any entity of its own, is refused below
   processEntities: true,
   isArray: (name) => ARRAYS.has(name),
