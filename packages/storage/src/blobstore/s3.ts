@@ -15,7 +15,7 @@ import { assertValidKey, assertValidPrefix, assertValidRange, type ByteRange } f
 import { verifyObjectLock } from './s3-bucket.ts';
 import { describeS3, makeClient, resolveS3Config, type ResolvedS3Config, type S3BlobStoreConfig } from './s3-config.ts';
 import { NOT_FOUND, s3ErrorCode, toStorageError } from './s3-errors.ts';
-import { tooLargeToReadWhole } from './small-read.ts';
+import { readWhole } from './small-read.ts';
 import { spool, type Spooled } from './spool.ts';
 import type { BlobStat, BlobStore, PutOptions, PutResult } from './store.ts';
 
@@ -92,19 +92,12 @@ export class S3BlobStore implements BlobStore {
   /** One GET into a buffer, given up (and the response dropped) as soon as it passes `limit`. */
   async readSmall(key: string, limit: number): Promise<Buffer> {
     const stream = await this.get(key);
-    const chunks: Buffer[] = [];
-    let size = 0;
     try {
-      for await (const chunk of stream) {
-        size += (chunk as Buffer).length;
-        if (size > limit) throw tooLargeToReadWhole(key, limit);
-        chunks.push(chunk as Buffer);
-      }
+      return await readWhole(stream, key, limit);
     } catch (e) {
       stream.destroy();
       throw toStorageError(e, this.#config, 'reading', key);
     }
-    return Buffer.concat(chunks, size);
   }
 
   /** Re-reads the object's bytes: a fixity check must not trust the stored x-amz-meta-sha256. */

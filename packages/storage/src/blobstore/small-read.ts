@@ -8,6 +8,7 @@
  * documents: 0.15–0.25 s of CPU against 1.1 s). A cold disk makes the event loop wait out the seek instead.
  */
 import fs from 'node:fs';
+import type { Readable } from 'node:stream';
 import { StorageError } from '../errors.ts';
 
 /** Above this a file is read on the thread pool: the event loop is not held for the copy of a large one. */
@@ -53,7 +54,25 @@ export async function readSmallFile(file: string, limit: number): Promise<SmallR
   }
 }
 
-/** S-011, as readAll throws it: an object read whole was larger than a small one may be. */
+/** The most a small object (an inventory, a sidecar, a signature) read whole may hold unless told otherwise. */
+export const SMALL_OBJECT_LIMIT = 64 * 1024 * 1024;
+
+/** A small object's stream read whole: S-011 as soon as it passes `limit`, with the stream destroyed. */
+export async function readWhole(stream: Readable, key: string, limit = SMALL_OBJECT_LIMIT): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      stream.destroy();
+      throw tooLargeToReadWhole(key, limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** S-011: an object read whole was larger than a small one may be. */
 export function tooLargeToReadWhole(key: string, limit: number, size?: number): StorageError {
   const found = size === undefined ? '' : ` (${size} bytes)`;
   return new StorageError('S-011', `object ${key}${found} is larger than ${limit} bytes where a small file was expected`, { key, limit });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalBlobStore } from '../blobstore/local.ts';
-import { readAll } from './transaction.ts';
+import { readAll } from '../testing/contract.ts';
 import { INVENTORY_TYPE, type Inventory } from './inventory.ts';
 import { objectRootFor, objectRootOfInventoryKey } from './layout.ts';
 import { ObjectReader } from './reader.ts';

@@ -10,7 +10,8 @@ import type { Signer } from '../signing/signer.ts';
 import { parseInventory, serializeInventory, sidecarFor } from './inventory.ts';
 import { objectRootFor } from './layout.ts';
 import { ObjectReader } from './reader.ts';
-import { ObjectTransaction, readAll, rollbackVersion } from './transaction.ts';
+import { readAll } from '../testing/contract.ts';
+import { ObjectTransaction, rollbackVersion } from './transaction.ts';
 
 describe('ObjectTransaction on a real folder store', () => {
   let dir: string;

@@ -7,7 +7,8 @@
 import type { BlobStore } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
 import type { Inventory } from '../ocfl/inventory.ts';
-import { readAll, rollbackVersion } from '../ocfl/transaction.ts';
+import { readWhole } from '../blobstore/small-read.ts';
+import { rollbackVersion } from '../ocfl/transaction.ts';
 import type { RetryPolicy } from './copy.ts';
 import { headOf, readBackVersion, revertVersion, syncObject } from './object-copy.ts';
 
@@ -33,7 +34,8 @@ export async function replicateVersion(set: ReplicaSet, root: string, inv: Inven
 /** The previous version's root inventory, or null when `version` is v1. */
 export async function previousRootOf(store: BlobStore, root: string, version: number): Promise<Buffer | null> {
   if (version <= 1) return null;
-  return readAll(await store.get(`${root}/v${version - 1}/inventory.json`));
+  const key = `${root}/v${version - 1}/inventory.json`;
+  return readWhole(await store.get(key), key);
 }
 
 /**
