@@ -39,6 +39,7 @@ export const STORAGE_ERRORS = {
   'S-023': { title: 'audit log entry already exists', http: 409, exit: 2 },
   'S-024': { title: 'invalid audit event', http: 400, exit: 2 },
   'S-025': { title: 'no space left on the disk (staging or a local store)', http: 507, exit: 2, retry: true },
+  'S-026': { title: 'object too large to read whole', http: 500, exit: 1 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type StorageCode = keyof typeof STORAGE_ERRORS;

@@ -4,7 +4,7 @@
  * refused with its provision. The decision, its text and its PDF become a new version of each AIP
  * concerned, with a PREMIS event; then an audit-log entry; then the request's state says where it is kept.
  */
-import type { Archive, LockedWrites } from '@bevara/storage';
+import { isBevaraError, type Archive, type LockedWrites } from '@bevara/storage';
 import { formatCitation, parseCitation } from '../secrecy/citation.ts';
 import { defaultReasons, renderDecisionPdf, renderDecisionText } from './beslut.ts';
 import { DisclosureError } from './errors.ts';
@@ -189,18 +189,9 @@ async function pageCount(archive: Archive, aipId: string, doc: ReviewDocument): 
 
 /** Reads one file of at most `max` bytes (a PDF to mask); larger ones were refused before. */
 export async function readSmallFile(archive: Archive, aipId: string, logicalPath: string, max: number): Promise<Buffer> {
-  const stream = await archive.openFile(aipId, logicalPath);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      stream.destroy();
-      throw new DisclosureError('A-109', `${logicalPath} is larger than ${max} bytes`, { path: logicalPath });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return archive.readFile(aipId, logicalPath, max).catch((e: unknown) => {
+    throw isBevaraError(e, 'S-026') ? new DisclosureError('A-109', `${logicalPath} is larger than ${max} bytes`, { path: logicalPath }) : e;
+  });
 }
 
 /** The nämnd that holds the records: the authority that decides. */

@@ -4,8 +4,7 @@
  * The catalog row is refreshed by the version itself, so the public sees the change at once and a
  * rebuild restores it.
  */
-import type { Readable } from 'node:stream';
-import type { Archive } from '@bevara/storage';
+import { isBevaraError, type Archive } from '@bevara/storage';
 import { checkDecision, DECISIONS_PATH, parseDecisions, serialiseDecisions, type SecrecyDecision } from '../catalog/decisions.ts';
 import type { Db } from '../catalog/extension.ts';
 import { PUBLIC_ID } from '../catalog/ids.ts';
@@ -88,19 +87,9 @@ export async function decideSecrecy(archive: Archive, input: DecisionInput, now:
 
 async function storedDecisions(archive: Archive, aipId: string): Promise<SecrecyDecision[]> {
   if (!archive.show(aipId).files.some((f) => f.path === DECISIONS_PATH)) return [];
-  return parseDecisions(await readBounded(await archive.openFile(aipId, DECISIONS_PATH), `${aipId}/${DECISIONS_PATH}`), `${aipId}/${DECISIONS_PATH}`);
-}
-
-async function readBounded(stream: Readable, where: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_DECISIONS_BYTES) {
-      stream.destroy();
-      throw new AccessError('A-007', `${where} is larger than ${MAX_DECISIONS_BYTES} bytes`, { path: where });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  const where = `${aipId}/${DECISIONS_PATH}`;
+  const bytes = await archive.readFile(aipId, DECISIONS_PATH, MAX_DECISIONS_BYTES).catch((e: unknown) => {
+    throw isBevaraError(e, 'S-026') ? new AccessError('A-007', `${where} is larger than ${MAX_DECISIONS_BYTES} bytes`, { path: where }) : e;
+  });
+  return parseDecisions(bytes, where);
 }

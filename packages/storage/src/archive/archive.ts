@@ -316,6 +316,12 @@ export class Archive {
     return this.reader.open(inv, logicalPath, version ?? inv.head);
   }
 
+  /** A small logical file whole (a decision, a PDF to mask), read in one call; S-026 when it holds more than `limit` bytes. */
+  async readFile(id: string, logicalPath: string, limit: number, version?: string): Promise<Buffer> {
+    const inv = await this.inventory(id);
+    return this.reader.readSmall(inv, logicalPath, version ?? inv.head, limit);
+  }
+
   // ---- verification ---------------------------------------------------------------------------
 
   /** Trust anchors: the certificates in the archive's key folder (current and retired). */

@@ -57,7 +57,7 @@ export async function readSmallFile(file: string, limit: number): Promise<SmallR
 /** The most a small object (an inventory, a sidecar, a signature) read whole may hold unless told otherwise. */
 export const SMALL_OBJECT_LIMIT = 64 * 1024 * 1024;
 
-/** A small object's stream read whole: S-011 as soon as it passes `limit`, with the stream destroyed. */
+/** A small object's stream read whole: S-026 as soon as it passes `limit`, with the stream destroyed. */
 export async function readWhole(stream: Readable, key: string, limit = SMALL_OBJECT_LIMIT): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -72,10 +72,10 @@ export async function readWhole(stream: Readable, key: string, limit = SMALL_OBJ
   return Buffer.concat(chunks, size);
 }
 
-/** S-011: an object read whole was larger than a small one may be. */
+/** S-026: an object read whole was larger than a small one may be. */
 export function tooLargeToReadWhole(key: string, limit: number, size?: number): StorageError {
   const found = size === undefined ? '' : ` (${size} bytes)`;
-  return new StorageError('S-011', `object ${key}${found} is larger than ${limit} bytes where a small file was expected`, { key, limit });
+  return new StorageError('S-026', `object ${key}${found} is larger than ${limit} bytes where a small file was expected`, { key, limit });
 }
 
 function call<T>(start: (done: (error: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {

@@ -27,7 +27,7 @@ export interface BlobStore {
 
   /**
    * The whole object in one buffer, for objects known to be small (a METS, a PREMIS, a document read for its
-   * text): S-001 if absent, S-011 if it holds more than `limit` bytes (nothing beyond the limit is read).
+   * text): S-001 if absent, S-026 if it holds more than `limit` bytes (nothing beyond the limit is read).
    * Optional: a backend that has it reads without a stream (local disk: open, fstat, one read, close), where a
    * stream per object cost more than the bytes; callers without it read get() to the end.
    */

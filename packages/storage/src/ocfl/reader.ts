@@ -58,7 +58,7 @@ export class ObjectReader {
   }
 
   /**
-   * One logical file whole, for files that are small (METS, PREMIS, documents read for their text); S-011 when it
+   * One logical file whole, for files that are small (METS, PREMIS, documents read for their text); S-026 when it
    * is larger than `limit`. Read in one call where the store has one (BlobStore.readSmall), not through a stream.
    */
   async readSmall(inv: Inventory, logicalPath: string, version = inv.head, limit?: number): Promise<Buffer> {

@@ -270,7 +270,7 @@ async function repairSidecar(store: BlobStore, objectRoot: string): Promise<void
   if (!current || !current.equals(sidecar)) await store.put(`${objectRoot}/inventory.json.sha256`, sidecar);
 }
 
-/** A small object whole, S-011 past `limit`: in one call where the store has one (BlobStore.readSmall), else from a stream. */
+/** A small object whole, S-026 past `limit`: in one call where the store has one (BlobStore.readSmall), else from a stream. */
 export async function readSmallObject(store: BlobStore, key: string, limit = SMALL_OBJECT_LIMIT): Promise<Buffer> {
   return store.readSmall ? store.readSmall(key, limit) : readWhole(await store.get(key), key, limit);
 }
