@@ -1,9 +1,10 @@
 /**
  * The catalog is a cache of the blob store (docs/storage-format.md, "Catalog"): every row here can be
  * derived from the stored objects, so `bevara catalog rebuild` may drop the file at any time.
- * Bump CATALOG_SCHEMA_VERSION when the tables change; an older catalog is then rebuilt, never migrated.
+ * Bump CATALOG_SCHEMA_VERSION when the tables change or what a row holds does; an older catalog is then rebuilt,
+ * never migrated. 2: values of the AIP METS and PREMIS kept as written (a path ending in white space found its file).
  */
-export const CATALOG_SCHEMA_VERSION = 1;
+export const CATALOG_SCHEMA_VERSION = 2;
 
 export const CATALOG_DDL = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
