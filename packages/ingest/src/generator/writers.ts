@@ -36,8 +36,12 @@ export async function writeFolder(spec: PackageSpec, parentDir: string): Promise
     for (const f of spec.files) {
       const target = join(temp, ...f.path.split('/'));
       await mkdir(dirname(target), { recursive: true });
-      const out = await createNewFile(target);
-      await pipeline(openContent(f.content), out);
+      const source = openContent(f.content);
+      const out = await createNewFile(target).catch((e: unknown) => {
+        source.destroy();
+        throw e;
+      });
+      await pipeline(source, out);
     }
     await rename(temp, root);
   } catch (e) {

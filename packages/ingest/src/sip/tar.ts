@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { BevaraError, createNewFile } from '@bevara/storage';
+import { BevaraError, createNewFile, isNoSpaceError } from '@bevara/storage';
 import { IngestError } from '../errors.ts';
 import { buildEntryTable, type RawEntry } from './index-builder.ts';
 import { openDiskFile } from './whole-read.ts';
@@ -52,8 +52,11 @@ async function extract(file: string, gzipped: boolean, dir: string, limits: Read
   const compressedSize = (await stat(file)).size;
   // 'latin1' keeps each name byte as one char, so the bytes can be checked for UTF-8 validity ourselves.
   const extractor = tar.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tar.extract>[0]);
+  // The entry being written: a failure waits for it to settle, so that the caller's removal of `dir` cannot run
+  // before this handler's mkdir or create and leave a file behind.
+  let writing: Promise<void> = Promise.resolve();
   extractor.on('entry', (header, stream, next) => {
-    void (async () => {
+    writing = (async () => {
       const name = entryName(header as tar.Header & { pax?: Record<string, string> });
       const path = safeEntryPath(name);
       if (header.type === 'symlink' || header.type === 'link') {
@@ -87,17 +90,18 @@ async function extract(file: string, gzipped: boolean, dir: string, limits: Read
       await pipeline(stream, await createNewFile(target));
     })().then(
       () => next(),
-      (err: unknown) => extractor.destroy(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => void extractor.destroy(err instanceof Error ? err : new Error(String(err))),
     );
   });
   try {
     if (gzipped) await pipeline(createReadStream(file), createGunzip(), extractor);
     else await pipeline(createReadStream(file), extractor);
   } catch (err) {
+    // destroying the extractor destroyed the entry's stream too: the handler ends
+    await writing;
     if (err instanceof IngestError) throw err;
     // A failure of our own disk is not a fault of the package: it must not become a rejection.
-    const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
+    if (isNoSpaceError(err)) {
       throw new BevaraError('S-025', `no space left in staging while unpacking ${basename(file)}`, { file: basename(file) }, { cause: err });
     }
     // other failures of a system call (EACCES, EIO) are ours too; stream and format errors are the package's
