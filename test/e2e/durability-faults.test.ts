@@ -8,9 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SubmissionService } from '@bevara/ingest';
 import { Archive, isBevaraError } from '@bevara/storage';
+import { createApp } from '../../packages/cli/src/serve/app.ts';
 import { generatePackage } from '../../packages/ingest/src/generator/generate.ts';
 import { writeTar, writeZip } from '../../packages/ingest/src/generator/writers.ts';
 import { bevaraIn, jsonError, jsonLines } from '../support/cli.ts';
@@ -102,6 +106,32 @@ describe.skipIf(!canMount)('a disk fills (tmpfs of 2 MiB)', () => {
       expect(r.code, r.stdout).toBe(2);
       expect(jsonError(r).code).toBe('S-025');
     } finally {
+      fs.rmSync(path.join(staging, 'keep'), { recursive: true });
+    }
+  });
+
+  it('staging full while an upload is spooled: 507 with S-025 (send again later), not a cut-off upload, and no spool left', async () => {
+    fs.mkdirSync(path.join(staging, 'keep'), { recursive: true });
+    fillUp(path.join(staging, 'keep'));
+    const archive = await Archive.open(dir);
+    const service = new SubmissionService(archive, { maxBytes: 16 * 1024 * 1024, idleTimeoutMs: 5000, concurrency: 2 });
+    const server = http.createServer(createApp({ submissions: service, log: () => undefined }).callback());
+    try {
+      const { token } = await service.registry.createToken({ submitter: 'faults' }, 'test');
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const res = await fetch(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/api/v1/submissions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+        body: fs.readFileSync(path.join(base, 'full.zip')),
+      });
+      expect(res.status).toBe(507);
+      expect(((await res.json()) as { code: string }).code).toBe('S-025');
+      expect(fs.readdirSync(path.join(staging, 'uploads'))).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await service.idle();
+      await archive.close();
       fs.rmSync(path.join(staging, 'keep'), { recursive: true });
     }
   });

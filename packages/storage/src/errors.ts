@@ -63,6 +63,12 @@ export function isBevaraError(e: unknown, code?: string): e is BevaraError {
   return e instanceof BevaraError && (code === undefined || e.code === code);
 }
 
+/** A file-system error that means the disk (or the user's quota) is full: S-025, retryable once space is freed. */
+export function isNoSpaceError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** What `read` gives, or null where the object is absent (S-001): for checks to which a missing file is a finding. */
 export async function absentAsNull<T>(read: Promise<T>): Promise<T | null> {
   try {

@@ -1,5 +1,5 @@
 // The public API of @bevara/storage. Named exports only; other packages import nothing else.
-export { BevaraError, StorageError, STORAGE_ERRORS, isBevaraError } from './errors.ts';
+export { BevaraError, StorageError, STORAGE_ERRORS, isBevaraError, isNoSpaceError } from './errors.ts';
 export type { ErrorSpec, StorageCode } from './errors.ts';
 
 export type { BlobStore, BlobStat, PutOptions, PutResult } from './blobstore/store.ts';

@@ -57,6 +57,7 @@ export const OPENAPI = {
           '403': problemResponse('token for another agreement (I-019), or the package cites another submission agreement (I-027)'),
           '413': problemResponse('body over the size limit (I-020)'),
           '503': problemResponse('too many submissions in progress (I-022)'),
+          '507': problemResponse('no space left in the archive\'s staging folder for the upload (S-025); send it again later'),
         },
       },
     },

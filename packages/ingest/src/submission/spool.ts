@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createNewFile } from '@bevara/storage';
+import { BevaraError, createNewFile, isNoSpaceError } from '@bevara/storage';
 import { IngestError } from '../errors.ts';
 
 export interface SpoolLimits {
@@ -33,7 +33,9 @@ export async function spoolUpload(req: IncomingMessage, dir: string, name: strin
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, name);
   // opened before the 'data' listener below sets the body flowing, so no chunk passes unwritten
-  const out = await createNewFile(file);
+  const out = await createNewFile(file).catch((e: unknown) => {
+    throw ownFailure(e);
+  });
   const hash = createHash('sha256');
   let size = 0;
   const meter = new Transform({
@@ -62,9 +64,15 @@ export async function spoolUpload(req: IncomingMessage, dir: string, name: strin
   } catch (e) {
     await rm(file, { force: true });
     if (e instanceof IngestError) throw e;
+    if (isNoSpaceError(e)) throw ownFailure(e);
     throw new IngestError('I-021', 'upload cut off before its end', { received: size }, { cause: e });
   } finally {
     clearTimeout(timer);
     req.off('data', idle);
   }
+}
+
+/** A failure of the archive's own disk, not of the upload: a full staging disk is S-025 (507, retry later). */
+function ownFailure(e: unknown): unknown {
+  return isNoSpaceError(e) ? new BevaraError('S-025', 'no space left in staging for the upload', {}, { cause: e }) : e;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { StorageError } from '../errors.ts';
+import { isNoSpaceError, StorageError } from '../errors.ts';
 import type { Journal } from '../ocfl/transaction.ts';
 
 export interface JournalEntry {
@@ -69,10 +69,9 @@ function fsyncDir(dir: string): void {
 
 /** A full staging disk is S-025 (retryable: space may be freed); other file-system errors name the journal. */
 function journalFailure(e: unknown, dir: string): unknown {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
+  if (isNoSpaceError(e)) {
     return new StorageError('S-025', `no space left in the staging folder ${dir} for the write journal; free space and try again`, { path: dir }, { cause: e });
   }
-  if (typeof code === 'string') return new StorageError('S-006', `cannot write the journal in ${dir}: ${(e as Error).message}`, { path: dir }, { cause: e });
+  if (typeof (e as NodeJS.ErrnoException | undefined)?.code === 'string') return new StorageError('S-006', `cannot write the journal in ${dir}: ${(e as Error).message}`, { path: dir }, { cause: e });
   return e;
 }

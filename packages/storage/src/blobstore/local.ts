@@ -9,7 +9,7 @@ import { mkdir, open, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { isBevaraError, StorageError } from '../errors.ts';
+import { isBevaraError, isNoSpaceError, StorageError } from '../errors.ts';
 import { checkExpected, readBackMismatch, Sha256Meter, toReadable } from './digest.ts';
 import { errnoError, hashFiles, startHashWorkers, writeNewFile, type FileDigest } from './hash-pool.ts';
 import type { Comparison } from './compare-back.ts';
@@ -443,7 +443,7 @@ export class LocalBlobStore implements BlobStore {
         { cause: e },
       );
     }
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
+    if (isNoSpaceError(e)) {
       return new StorageError('S-025', `blob store ${this.name}: no space left writing ${key}`, { store: this.name, root: this.root, key }, { cause: e });
     }
     if (typeof code === 'string') {
