@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DECISIONS_PATH } from '../../packages/access/src/catalog/decisions.ts';
 import { accessCatalog } from '../../packages/access/src/catalog/extension.ts';
 import { createApp } from '../../packages/cli/src/serve/app.ts';
 import { ermsCatalog } from '../../packages/ingest/src/erms-catalog/extension.ts';
@@ -149,5 +150,21 @@ describe('bevara secrecy', () => {
     } finally {
       await archive.close();
     }
+  });
+
+  it('keeps both of two decisions on one AIP taken at the same time (two commands)', async () => {
+    const [a, b] = [released()[2]!, released()[3]!];
+    const runs = await Promise.all([a, b].map((r) => bevaraIn(dir, ['secrecy', 'set', r.objectId, '--ground', 'OSL 26 kap. 1 §', '--reason', 'Prövad samtidigt', '--by', 'arkivarie', '--json'])));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(runs.map((r) => jsonLines(r.stdout)[0]!.version).sort()).toEqual(['v4', 'v5']);
+    const archive = await Archive.open(dir, extensions());
+    try {
+      const stored = JSON.parse((await archive.readFile(aipId, DECISIONS_PATH, 1024 * 1024)).toString('utf8')) as unknown;
+      const decided = JSON.stringify(stored);
+      for (const r of [a, b]) expect(decided).toContain(r.objectId);
+    } finally {
+      await archive.close();
+    }
+    for (const r of [a, b]) expect((await search(r.objectId)).records.map((x) => x.objectId)).not.toContain(r.objectId);
   });
 });

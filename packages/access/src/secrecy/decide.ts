@@ -63,23 +63,28 @@ export async function decideSecrecy(archive: Archive, input: DecisionInput, now:
   if (decision.action === 'set' && !parseCitation(decision.ground)) {
     throw new AccessError('A-005', `the legal ground "${decision.ground}" cannot be read; write it as "OSL 26 kap. 1 §"`, { ground: decision.ground ?? '' });
   }
-  const earlier = await storedDecisions(archive, target.aipId);
   const detail = decision.action === 'set'
     ? `secrecy set on record ${decision.record} under ${decision.ground}: ${decision.reason}`
     : `secrecy cleared on record ${decision.record}: ${decision.reason}`;
   const agentId = `archivist:${input.by}`;
-  const aip = await archive.addVersion(target.aipId, {
-    files: [{ path: DECISIONS_PATH, source: serialiseDecisions([...earlier, decision]), format: { mimeType: 'application/json' } }],
-    events: [{ type: 'metadata modification', dateTime: now, detail, outcome: 'success', agents: [{ id: 'bevara', role: 'executing program' }, { id: agentId, role: 'authorizer' }], objects: [DECISIONS_PATH] }],
-    agents: [{ id: agentId, name: input.by, type: 'person' }],
-    message: `secrecy ${decision.action} ${decision.record}`,
-    user: { name: input.by },
-  });
-  await archive.record({
-    type: 'secrecy.decided',
-    subject: target.aipId,
-    actor: input.by,
-    data: { version: aip.head, record: decision.record, action: decision.action, ...(decision.ground ? { ground: decision.ground } : {}), reason: decision.reason },
+  // under the write lock from reading the earlier decisions to the new version: two decisions on one AIP at once
+  // (two archivists, two commands) would otherwise each write the list without the other's
+  const aip = await archive.exclusive(async (locked) => {
+    const earlier = await storedDecisions(archive, target.aipId);
+    const written = await locked.addVersion(target.aipId, {
+      files: [{ path: DECISIONS_PATH, source: serialiseDecisions([...earlier, decision]), format: { mimeType: 'application/json' } }],
+      events: [{ type: 'metadata modification', dateTime: now, detail, outcome: 'success', agents: [{ id: 'bevara', role: 'executing program' }, { id: agentId, role: 'authorizer' }], objects: [DECISIONS_PATH] }],
+      agents: [{ id: agentId, name: input.by, type: 'person' }],
+      message: `secrecy ${decision.action} ${decision.record}`,
+      user: { name: input.by },
+    });
+    await locked.record({
+      type: 'secrecy.decided',
+      subject: target.aipId,
+      actor: input.by,
+      data: { version: written.head, record: decision.record, action: decision.action, ...(decision.ground ? { ground: decision.ground } : {}), reason: decision.reason },
+    });
+    return written;
   });
   const row = archive.catalog.db.prepare('SELECT id, public_from FROM access_records WHERE aip_id = ? AND object_id = ?').get(target.aipId, target.objectId) as { id: string; public_from: string };
   return { aipId: target.aipId, version: aip.head, recordId: row.id, objectId: target.objectId, action: decision.action, ground: decision.ground ?? null, publicFrom: row.public_from };

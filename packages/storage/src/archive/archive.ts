@@ -398,14 +398,24 @@ export class Archive {
 
   /**
    * Runs `fn` under the write lock (a repair must not race a writer of the same object), handing it the writes it
-   * may make meanwhile: the archive's own methods would wait for the lock `fn` holds.
+   * may make meanwhile: the archive's own methods would wait for the lock `fn` holds. The writes handed out refuse
+   * to run once `fn` has ended, when the lock is no longer theirs.
    */
   exclusive<T>(fn: (locked: LockedWrites) => Promise<T>): Promise<T> {
-    return this.lock.run(() => fn({
-      createAip: (input) => this.createAipLocked(input),
-      addVersion: (id, input) => this.addVersionLocked(id, input),
-      record: (event) => this.recordLocked(event),
-    }));
+    return this.lock.run(async () => {
+      let held = true;
+      const whileHeld = <A extends unknown[], R>(write: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
+        held ? write(...args) : Promise.reject(new Error('a write handed out under the write lock was used after its section ended'));
+      try {
+        return await fn({
+          createAip: whileHeld((input: NewAipInput) => this.createAipLocked(input)),
+          addVersion: whileHeld((id: string, input: AipVersionInput) => this.addVersionLocked(id, input)),
+          record: whileHeld((event: AuditEvent) => this.recordLocked(event)),
+        });
+      } finally {
+        held = false;
+      }
+    });
   }
 
   // ---- stores and policy -------------------------------------------------------------------------

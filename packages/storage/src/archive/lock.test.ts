@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { Archive } from './archive.ts';
+import { Archive, type LockedWrites } from './archive.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -19,7 +19,9 @@ it('runs the writes a locked section is handed at once, and a concurrent writer 
   const archive = await Archive.init(dir);
   try {
     let outside: Promise<void> | undefined;
+    let kept: LockedWrites | undefined;
     const aip = await archive.exclusive(async (locked) => {
+      kept = locked;
       outside = archive.record({ type: 'test.outside', data: {} });
       const created = await locked.createAip({ id: 'urn:test:lock', label: 'lock', files: [{ path: 'a.txt', source: Buffer.from('a') }], events: [], message: 'first', user: { name: 'test' } });
       await locked.addVersion(created.id, { files: [{ path: 'b.txt', source: Buffer.from('b') }], events: [], message: 'second', user: { name: 'test' } });
@@ -32,6 +34,8 @@ it('runs the writes a locked section is handed at once, and a concurrent writer 
     for await (const e of archive.audit.entries()) types.push(e.type);
     expect(types.slice(-4)).toEqual(['aip.created', 'aip.versioned', 'test.inside', 'test.outside']);
     expect((await archive.verifyLog()).ok).toBe(true);
+    // what a section was handed does not write once the lock is no longer its own
+    await expect(kept!.record({ type: 'test.late', data: {} })).rejects.toThrow(/after its section ended/);
   } finally {
     await archive.close();
   }
