@@ -230,7 +230,7 @@ async function archiveInPass(
   if (previousHead) {
     const now = new Set(pkg.entries.filter((e) => e.type === 'file').map((e) => `${SUBMISSION_DIR}/${e.path}`));
     const remove = stateFiles(await archive.inventory(aipId)).filter((p) => p.startsWith(`${SUBMISSION_DIR}/`) && !now.has(p));
-    storing = archive.addVersion(aipId, withEvents({ ...common, remove }, events));
+    storing = archive.addVersion(aipId, withEvents({ ...common, remove, basedOn: previousHead }, events));
   } else {
     storing = archive.createAip(withEvents({ ...common, id: aipId, contentCategory: 'Mixed' }, events));
   }

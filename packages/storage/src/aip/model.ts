@@ -66,9 +66,14 @@ export interface AipVersionInput {
   message: string;
   user: { name: string; address?: string };
   label?: string;
+  /**
+   * The head the caller built this version on (its remove list, the version its receipt names): refused with S-018
+   * when another version came first, instead of being written on top of one the caller never saw.
+   */
+  basedOn?: string;
 }
 
-export interface NewAipInput extends AipVersionInput {
+export interface NewAipInput extends Omit<AipVersionInput, 'basedOn'> {
   /** The AIP's identifier; a urn:uuid is made when absent. */
   id?: string;
   label: string;

@@ -238,6 +238,9 @@ export class Archive {
   private async addVersionLocked(id: string, input: AipVersionInput): Promise<AipDetail> {
     const previous = await this.reader.inventory(id);
     if (!previous) throw new StorageError('S-001', `no AIP ${id}`, { aip: id });
+    if (input.basedOn !== undefined && input.basedOn !== previous.head) {
+      throw new StorageError('S-018', `AIP ${id} is at ${previous.head} now, not ${input.basedOn} as this version assumed; read it again and retry`, { aip: id, head: previous.head, basedOn: input.basedOn });
+    }
     const mets = parseAipMets(await this.reader.readSmall(previous, AIP_METS), `${id}/${AIP_METS}`);
     const now = new Date();
     const identity = { id, label: mets.label, contentCategory: mets.contentCategory, created: mets.created };

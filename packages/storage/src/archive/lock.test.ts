@@ -40,3 +40,20 @@ it('runs the writes a locked section is handed at once, and a concurrent writer 
     await archive.close();
   }
 });
+
+it('refuses with S-018 a version built on a head that another version replaced meanwhile, writing nothing', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
+  dirs.push(dir);
+  const archive = await Archive.init(dir);
+  try {
+    const aip = await archive.createAip({ label: 'based', files: [{ path: 'a.txt', source: Buffer.from('a') }], events: [], message: 'v1', user: { name: 'test' } });
+    const second = { files: [{ path: 'b.txt', source: Buffer.from('b') }], events: [], message: 'v2', user: { name: 'test' }, basedOn: 'v1' };
+    expect((await archive.addVersion(aip.id, second)).head).toBe('v2');
+    // a second writer that also read v1
+    await expect(archive.addVersion(aip.id, { ...second, files: [{ path: 'c.txt', source: Buffer.from('c') }] })).rejects.toMatchObject({ code: 'S-018' });
+    expect(archive.show(aip.id).head).toBe('v2');
+    expect((await archive.verify([aip.id]))[0]!.ok).toBe(true);
+  } finally {
+    await archive.close();
+  }
+});
