@@ -30,10 +30,9 @@ export async function spoolUpload(req: IncomingMessage, dir: string, name: strin
     // Refused before reading any of the body.
     throw new IngestError('I-020', `the body is ${declared} bytes; the limit is ${limits.maxBytes}`, { limit: limits.maxBytes });
   }
-  await mkdir(dir, { recursive: true });
   const file = path.join(dir, name);
   // opened before the 'data' listener below sets the body flowing, so no chunk passes unwritten
-  const out = await createNewFile(file).catch((e: unknown) => {
+  const out = await mkdir(dir, { recursive: true }).then(() => createNewFile(file)).catch((e: unknown) => {
     throw ownFailure(e);
   });
   const hash = createHash('sha256');
