@@ -29,6 +29,11 @@ export const OPENAPI = {
           id: { type: 'string', format: 'uuid' }, status,
           report: { type: 'object', required: ['package', 'profile', 'valid', 'results'] },
           receipt: { $ref: 'https://bevara.se/schemas/receipt.schema.json' },
+          error: {
+            description: 'why a failed submission was not decided; retry: sending the package again may succeed',
+            type: 'object', required: ['code', 'message', 'retry'], additionalProperties: false,
+            properties: { code: { type: 'string' }, message: { type: 'string' }, retry: { type: 'boolean' } },
+          },
         },
       },
       Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },

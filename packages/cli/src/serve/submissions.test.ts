@@ -1,6 +1,6 @@
 /**
  * The submission API beyond the happy path of app.test.ts, on a real koa server: the webhook a submitter
- * registered is called with the outcome, the concurrency limit answers 503 I-022, a tar package and an update
+ * registered is called with the outcome (a failure too, with its error), the concurrency limit answers 503 I-022, a tar package and an update
  * (a new AIP version) arrive over HTTP, and a package citing another submission agreement is refused (I-027).
  */
 import fs from 'node:fs';
@@ -94,6 +94,24 @@ describe('HTTP submissions: webhooks, limits, tar, updates, agreements', () => {
     // a token without a webhook calls nothing
     await decided(tokens.plain, await post(tokens.plain, await packageFile('unhooked', {})));
     expect(hookCalls).toHaveLength(1);
+  });
+
+  it('shows a submission that failed (a fault of the archive, not of the package) with its error, and tells the webhook', async () => {
+    // the write journal cannot be made: every ingest fails before anything is stored
+    const journal = path.join(archive.paths.staging, 'journal');
+    fs.rmSync(journal, { recursive: true, force: true });
+    fs.writeFileSync(journal, 'not a folder');
+    let view: any;
+    try {
+      view = await decided(tokens.hooked, await post(tokens.hooked, await packageFile('fails', {})));
+    } finally {
+      fs.rmSync(journal, { force: true });
+      fs.mkdirSync(journal);
+    }
+    expect(view.status).toBe('failed');
+    expect(view.error).toEqual({ code: 'S-006', message: expect.stringContaining('journal'), retry: false });
+    expect(hookCalls.at(-1)!.body).toEqual({ id: view.id, status: 'failed', error: view.error });
+    expect(stagingLeft()).toEqual([]);
   });
 
   it('answers 503 I-022 while the one submission slot is taken, and accepts again once it is free', async () => {

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import type { Archive } from '@bevara/storage';
-import { IngestError } from '../errors.ts';
+import { STORAGE_ERRORS, type Archive, type ErrorSpec } from '@bevara/storage';
+import { INGEST_ERRORS, IngestError } from '../errors.ts';
 import { ingestPackage } from '../pipeline/ingest.ts';
 import { SubmissionLedger, type SubmissionState, type SubmissionStatus } from '../pipeline/ledger.ts';
 import { probePackage } from '../pipeline/probe.ts';
@@ -34,6 +34,8 @@ export interface SubmissionView {
   status: SubmissionStatus;
   report?: ValidationReport;
   receipt?: Receipt;
+  /** Why a `failed` submission was not decided, and whether sending the package again may succeed. */
+  error?: { code: string; message: string; retry: boolean };
 }
 
 export type Log = (entry: Record<string, unknown>) => void;
@@ -100,7 +102,8 @@ export class SubmissionService {
     if (!state || (submitter && state.submitter !== submitter.name)) return undefined;
     const report = this.ledger.report(id);
     const receipt = this.ledger.receipt(id);
-    return { id, status: state.status, ...(report ? { report } : {}), ...(receipt ? { receipt: receipt.receipt } : {}) };
+    const error = state.status === 'failed' && state.error ? { ...state.error, retry: retryable(state.error.code) } : undefined;
+    return { id, status: state.status, ...(report ? { report } : {}), ...(receipt ? { receipt: receipt.receipt } : {}), ...(error ? { error } : {}) };
   }
 
   /** Ingests what a previous run spooled but did not decide. */
@@ -139,18 +142,20 @@ export class SubmissionService {
         // Decided meanwhile by another submission of the same package: point this one at that decision.
         this.ledger.save({ ...state, status: result.outcome, decidedAt: new Date().toISOString(), ...(result.aip ? { aip: result.aip } : {}), ...(result.version ? { version: result.version } : {}) });
       }
-      if (submitter.webhook) await this.notify(submitter.webhook, state.id);
     } catch (e) {
       this.log({ level: 'error', msg: 'ingest failed', submission: state.id, err: String((e as Error)?.stack ?? e) });
     } finally {
       await rm(file, { force: true });
     }
+    // the outcome, a failure included: the submitter learns of it without polling
+    if (submitter.webhook) await this.notify(submitter.webhook, state.id);
   }
 
   private async notify(url: string, id: string): Promise<void> {
     const view = this.view(id);
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, status: view?.status, receipt: view?.receipt }), signal: AbortSignal.timeout(10_000) });
+      const body = { id, status: view?.status, receipt: view?.receipt, ...(view?.error ? { error: view.error } : {}) };
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
       if (!res.ok) this.log({ level: 'warn', msg: 'webhook answered an error', submission: id, status: res.status });
     } catch (e) {
       this.log({ level: 'warn', msg: 'webhook failed', submission: id, err: String(e) });
@@ -177,4 +182,10 @@ export class SubmissionService {
       await pkg.close();
     }
   }
+}
+
+/** Whether the error a submission failed with may pass when the package is sent again (a full disk, a busy store). */
+function retryable(code: string): boolean {
+  const spec: ErrorSpec | undefined = (INGEST_ERRORS as Record<string, ErrorSpec>)[code] ?? (STORAGE_ERRORS as Record<string, ErrorSpec>)[code];
+  return spec?.retry === true;
 }

@@ -16,7 +16,11 @@ export class FileJournal implements Journal {
   constructor(private readonly dir: string) {}
 
   async begin(entry: { objectRoot: string; objectId: string; version: number }): Promise<string> {
-    fs.mkdirSync(this.dir, { recursive: true });
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      throw journalFailure(e, this.dir);
+    }
     const token = randomUUID();
     const file = path.join(this.dir, `${token}.json`);
     try {
