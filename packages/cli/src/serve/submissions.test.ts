@@ -12,7 +12,9 @@ import path from 'node:path';
 import { SubmissionService, ermsCatalog, generatePackage, writeTar, writeZip, type GenerateOptions } from '@bevara/ingest';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createApp } from './app.ts';
+import { OPENAPI } from './openapi.ts';
 
 let work: string;
 let archive: Archive;
@@ -110,6 +112,11 @@ describe('HTTP submissions: webhooks, limits, tar, updates, agreements', () => {
     }
     expect(view.status).toBe('failed');
     expect(view.error).toEqual({ code: 'S-006', message: expect.stringContaining('journal'), retry: false });
+    // as the OpenAPI document describes a submission
+    const ajv = new Ajv2020({ strict: false });
+    ajv.addSchema(JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../schemas/receipt.schema.json'), 'utf8')));
+    ajv.addSchema({ ...OPENAPI, $id: 'openapi' } as object);
+    expect(ajv.validate({ $ref: 'openapi#/components/schemas/Submission' }, view), JSON.stringify(ajv.errors)).toBe(true);
     expect(hookCalls.at(-1)!.body).toEqual({ id: view.id, status: 'failed', error: view.error });
     expect(stagingLeft()).toEqual([]);
   });
