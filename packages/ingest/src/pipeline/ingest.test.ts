@@ -96,6 +96,24 @@ describe('ingestPackage', () => {
     expect(verification!.ok).toBe(true);
   });
 
+  it('fails with S-018 (send it again) a new AIP that another submission archived after this one found none', async () => {
+    const spec = generatePackage({ profile: 'fgs12', seed: 'raced', organisation: 'Exempelby kommun', cases: 1 });
+    const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'raced-')));
+    const first = await ingestPackage(archive, dir, { agreement, submitter: 's' });
+    // the other submission's AIP is in storage but not yet in this ingest's view of the catalog, as when it
+    // commits between this one's look and its own write
+    archive.catalog.db.prepare('DELETE FROM aips WHERE id = ?').run(first.aip);
+    const changed = generatePackage({ profile: 'fgs12', seed: 'raced-2', organisation: 'Exempelby kommun', cases: 2, objid: spec.truth.objid });
+    const dir2 = await writeFolder(changed, await mkdtemp(path.join(work, 'raced2-')));
+    await expect(ingestPackage(archive, dir2, { agreement, submitter: 's' })).rejects.toMatchObject({ code: 'S-018' });
+    expect(stagingLeft()).toEqual([]);
+    await archive.rebuildCatalog();
+    expect(archive.show(first.aip!).head).toBe('v1');
+    // sent again, it is judged against the archived AIP: other content under the same OBJID is refused
+    const again = await ingestPackage(archive, dir2, { agreement, submitter: 's' });
+    expect(again.receipt.receipt.failedRules).toEqual(['I-016']);
+  });
+
   it('a package file: the receipt gives the file\'s own SHA-256, and the same file again returns the first decision, archived or refused', async () => {
     const spec = generatePackage({ profile: 'fgs12', seed: 'idem-zip', organisation: 'Exempelby kommun', cases: 1 });
     const zip = path.join(work, 'idem.zip');

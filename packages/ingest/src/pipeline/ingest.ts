@@ -25,7 +25,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { BevaraError, type AipFile, type Archive, type PremisAgent, type PremisEvent } from '@bevara/storage';
+import { BevaraError, isBevaraError, type AipFile, type Archive, type PremisAgent, type PremisEvent } from '@bevara/storage';
 import { INGEST_ERRORS, IngestError } from '../errors.ts';
 import { DEFAULT_FORMAT_POLICY } from '../formats/policy.ts';
 import type { FileFacts, Result, ValidationReport } from '../report/types.ts';
@@ -232,7 +232,13 @@ async function archiveInPass(
     const remove = stateFiles(await archive.inventory(aipId)).filter((p) => p.startsWith(`${SUBMISSION_DIR}/`) && !now.has(p));
     storing = archive.addVersion(aipId, withEvents({ ...common, remove, basedOn: previousHead }, events));
   } else {
-    storing = archive.createAip(withEvents({ ...common, id: aipId, contentCategory: 'Mixed' }, events));
+    // Another submission may have archived the AIP since this one found none: a conflict that passes when the
+    // package is sent again (it is then a repeat or an update), not a failure of the archive.
+    storing = archive.createAip(withEvents({ ...common, id: aipId, contentCategory: 'Mixed' }, events)).catch((e: unknown) => {
+      throw isBevaraError(e, 'S-015')
+        ? new BevaraError('S-018', `${state.packageId} was archived as ${aipId} by another submission meanwhile; send the package again`, { aip: aipId }, { cause: e })
+        : e;
+    });
   }
   // Storage failing stops the pass: the pipes fail, and the read writing into one of them with them.
   storing.catch((e: unknown) => feed.abort(e instanceof Error ? e : new Error(String(e))));
