@@ -11,7 +11,7 @@ import { generatePackage } from '../generator/generate.ts';
 import { writeHostile } from '../generator/hostile.ts';
 import { writeFolder, writeZip } from '../generator/writers.ts';
 import { SubmissionRegistry } from '../submission/agreements.ts';
-import { ingestPackage } from './ingest.ts';
+import { aipIdFor, ingestPackage } from './ingest.ts';
 import type { Agreement } from './types.ts';
 
 let work: string;
@@ -96,21 +96,25 @@ describe('ingestPackage', () => {
     expect(verification!.ok).toBe(true);
   });
 
-  it('fails with S-018 (send it again) a new AIP that another submission archived after this one found none', async () => {
+  it('fails with S-018 (send it again) a new AIP that another writer archived after this one found none', async () => {
     const spec = generatePackage({ profile: 'fgs12', seed: 'raced', organisation: 'Exempelby kommun', cases: 1 });
     const dir = await writeFolder(spec, await mkdtemp(path.join(work, 'raced-')));
-    const first = await ingestPackage(archive, dir, { agreement, submitter: 's' });
-    // the other submission's AIP is in storage but not yet in this ingest's view of the catalog, as when it
-    // commits between this one's look and its own write
-    archive.catalog.db.prepare('DELETE FROM aips WHERE id = ?').run(first.aip);
-    const changed = generatePackage({ profile: 'fgs12', seed: 'raced-2', organisation: 'Exempelby kommun', cases: 2, objid: spec.truth.objid });
-    const dir2 = await writeFolder(changed, await mkdtemp(path.join(work, 'raced2-')));
-    await expect(ingestPackage(archive, dir2, { agreement, submitter: 's' })).rejects.toMatchObject({ code: 'S-018' });
+    const aipId = aipIdFor(spec.truth.objid);
+    // The other writer holds the write lock until this ingest has looked for the AIP and begun its pass (its
+    // first file read), then archives the AIP under that OBJID.
+    let passBegun!: () => void;
+    const begun = new Promise<void>((r) => (passBegun = r));
+    let ingest!: Promise<unknown>;
+    await archive.exclusive(async (locked) => {
+      ingest = ingestPackage(archive, dir, { agreement, submitter: 's', progress: () => passBegun() }).then(() => 'archived', (e: unknown) => e);
+      await begun;
+      await locked.createAip({ id: aipId, label: 'the other writer', files: [{ path: 'other.txt', source: Buffer.from('other') }], events: [], message: 'other', user: { name: 'other' } });
+    });
+    expect(await ingest).toMatchObject({ code: 'S-018' });
     expect(stagingLeft()).toEqual([]);
-    await archive.rebuildCatalog();
-    expect(archive.show(first.aip!).head).toBe('v1');
+    expect(archive.show(aipId).head).toBe('v1');
     // sent again, it is judged against the archived AIP: other content under the same OBJID is refused
-    const again = await ingestPackage(archive, dir2, { agreement, submitter: 's' });
+    const again = await ingestPackage(archive, dir, { agreement, submitter: 's' });
     expect(again.receipt.receipt.failedRules).toEqual(['I-016']);
   });
 

@@ -232,10 +232,11 @@ async function archiveInPass(
     const remove = stateFiles(await archive.inventory(aipId)).filter((p) => p.startsWith(`${SUBMISSION_DIR}/`) && !now.has(p));
     storing = archive.addVersion(aipId, withEvents({ ...common, remove, basedOn: previousHead }, events));
   } else {
-    // Another submission may have archived the AIP since this one found none: a conflict that passes when the
-    // package is sent again (it is then a repeat or an update), not a failure of the archive.
+    // Another submission may have archived the AIP since this one found none (the catalog has it now): a conflict
+    // that passes when the package is sent again (it is then a repeat or an update). A catalog that still lacks an
+    // AIP storage has is stale, and S-015 says so.
     storing = archive.createAip(withEvents({ ...common, id: aipId, contentCategory: 'Mixed' }, events)).catch((e: unknown) => {
-      throw isBevaraError(e, 'S-015')
+      throw isBevaraError(e, 'S-015') && archive.catalog.get(aipId)
         ? new BevaraError('S-018', `${state.packageId} was archived as ${aipId} by another submission meanwhile; send the package again`, { aip: aipId }, { cause: e })
         : e;
     });
@@ -402,7 +403,7 @@ function withEvents<T extends object>(input: T, events: () => PremisEvent[]): T 
 
 function failed(ledger: SubmissionLedger, state: SubmissionState, e: unknown): unknown {
   state.status = 'failed';
-  state.error = e instanceof BevaraError ? { code: e.code, message: e.message } : { code: 'I-026', message: 'internal error' };
+  state.error = e instanceof BevaraError ? { code: e.code, message: e.message } : { code: 'I-028', message: 'unexpected error during ingest' };
   ledger.save(state);
   return e;
 }
