@@ -33,6 +33,7 @@ export const INGEST_ERRORS = {
   'I-025': { title: 'invalid agreement, token or submission input', http: 400, exit: 2 },
   'I-026': { title: 'ingest state in the archive folder is unreadable', http: 500, exit: 2 },
   'I-027': { title: "the package names a submission agreement other than the token's", http: 403, exit: 1 },
+  'I-028': { title: 'unexpected error during ingest (a defect; the server log has its trace)', http: 500, exit: 2 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type IngestCode = keyof typeof INGEST_ERRORS;
