@@ -3,7 +3,7 @@
  * Findings about a readable package are not errors; they are collected as report results.
  * Codes are only appended, never renumbered or reused (a retired code stays listed with `retired: true`).
  */
-import { BevaraError, type ErrorSpec } from '@bevara/storage';
+import { BevaraError, STORAGE_ERRORS, type ErrorSpec } from '@bevara/storage';
 
 export const INGEST_ERRORS = {
   'I-001': { title: 'package not found', http: 404, exit: 2 },
@@ -39,3 +39,12 @@ export const INGEST_ERRORS = {
 export type IngestCode = keyof typeof INGEST_ERRORS;
 
 export class IngestError extends BevaraError<IngestCode> {}
+
+/**
+ * Whether an ingest that failed with this code may pass when the package is tried again (a full disk, a store or
+ * lock busy, a version conflict); ingest fails with its own codes and storage's.
+ */
+export function isRetryable(code: string): boolean {
+  const spec: ErrorSpec | undefined = (INGEST_ERRORS as Record<string, ErrorSpec>)[code] ?? (STORAGE_ERRORS as Record<string, ErrorSpec>)[code];
+  return spec?.retry === true;
+}

@@ -174,6 +174,32 @@ describe('drop folder', () => {
   });
 });
 
+describe('drop folder failures', () => {
+  it('moves a package whose ingest failed for good to failed/ with its error, and takes it again once moved back', async () => {
+    const dir = await mkdtemp(path.join(work, 'drop-failed-'));
+    const drop = new DropFolder(dir, { submitter: { name: 'drop', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => service.ingestFile(f, s) });
+    fs.copyFileSync(await zipOf('drop-failed'), path.join(dir, 'f.zip'));
+    fs.writeFileSync(path.join(dir, 'f.zip.ready'), '');
+    // the write journal cannot be made: a fault of the archive that a retry would not mend
+    const journal = path.join(archive.paths.staging, 'journal');
+    fs.rmSync(journal, { recursive: true, force: true });
+    fs.writeFileSync(journal, 'not a folder');
+    try {
+      expect((await drop.scan()).map((o) => `${o.name}:${o.outcome}`)).toEqual(['f.zip:failed']);
+    } finally {
+      fs.rmSync(journal, { force: true });
+      fs.mkdirSync(journal);
+    }
+    expect(fs.readdirSync(path.join(dir, '.processing'))).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'failed', 'f.zip.error.json'), 'utf8'))).toMatchObject({ code: 'S-006' });
+    // mended: moved back, it is archived
+    fs.renameSync(path.join(dir, 'failed', 'f.zip'), path.join(dir, 'f.zip'));
+    fs.writeFileSync(path.join(dir, 'f.zip.ready'), '');
+    expect((await drop.scan()).map((o) => `${o.name}:${o.outcome}`)).toEqual(['f.zip:archived']);
+    expect(fs.existsSync(path.join(dir, 'done', 'f.zip'))).toBe(true);
+  });
+});
+
 /** A raw HTTP POST that sends only `body` and then either closes (`cut`) or waits for the answer. */
 function rawPost(headers: Record<string, string>, body: Buffer, cut: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

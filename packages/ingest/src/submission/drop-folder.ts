@@ -8,11 +8,14 @@
  * A complete package is moved to `DIR/.processing/`, ingested, and moved to `DIR/done/` or `DIR/rejected/` with
  * `NAME.receipt.xml`, `NAME.receipt.xml.p7s`, `NAME.receipt.json`, `NAME.receipt.json.p7s` and `NAME.report.json`
  * beside it. After a restart, packages still in `.processing/` are ingested again; ingest is idempotent by
- * (OBJID, SHA-256), so a package is neither lost nor archived twice.
+ * (OBJID, SHA-256), so a package is neither lost nor archived twice. A failure of the archive's own that may pass
+ * (a full disk, a store down) leaves the package in `.processing/` for the next scan; any other moves it to
+ * `DIR/failed/` with `NAME.error.json` beside it, to be moved back into DIR once the cause is mended.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { IngestError } from '../errors.ts';
+import { BevaraError } from '@bevara/storage';
+import { IngestError, isRetryable } from '../errors.ts';
 import { writeDurably } from '../pipeline/ledger.ts';
 import type { IngestResult } from '../pipeline/types.ts';
 import type { Submitter } from './agreements.ts';
@@ -40,7 +43,7 @@ export class DropFolder {
 
   constructor(readonly dir: string, private readonly options: DropFolderOptions) {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new IngestError('I-025', `drop folder ${dir} is not a folder`, { path: dir });
-    for (const sub of ['done', 'rejected', PROCESSING]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    for (const sub of ['done', 'rejected', 'failed', PROCESSING]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   }
 
   start(): void {
@@ -69,7 +72,7 @@ export class DropFolder {
     const present = new Set(names);
     const current = new Map<string, string>();
     for (const name of names) {
-      if (name.startsWith('.') || name === 'done' || name === 'rejected' || /\.(part|tmp|ready)$/i.test(name)) continue;
+      if (name.startsWith('.') || name === 'done' || name === 'rejected' || name === 'failed' || /\.(part|tmp|ready)$/i.test(name)) continue;
       const ready = present.has(`${name}.ready`);
       const sig = signature(path.join(this.dir, name));
       if (sig === undefined) continue;
@@ -90,8 +93,16 @@ export class DropFolder {
     try {
       result = await this.options.ingest(file, this.options.submitter);
     } catch (e) {
-      // A system failure (store down) leaves the package in .processing for the next scan.
       this.options.log?.({ level: 'error', msg: 'drop folder ingest failed', package: name, err: String((e as Error)?.stack ?? e) });
+      // one that may pass (a store down, a full disk) is tried again at the next scan; any other would fail at
+      // every scan, and waits in failed/ with its error until someone mends the cause and moves it back
+      const error = e instanceof BevaraError ? { code: e.code, message: e.message } : { code: 'I-028', message: 'unexpected error during ingest' };
+      if (!isRetryable(error.code)) {
+        writeDurably(path.join(this.dir, 'failed', `${name}.error.json`), JSON.stringify(error, null, 2) + '\n');
+        const dest = path.join(this.dir, 'failed', name);
+        fs.rmSync(dest, { recursive: true, force: true });
+        fs.renameSync(file, dest);
+      }
       return { name, outcome: 'failed' };
     }
     const target = path.join(this.dir, result.outcome === 'archived' ? 'done' : 'rejected');

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { STORAGE_ERRORS, type Archive, type ErrorSpec } from '@bevara/storage';
-import { INGEST_ERRORS, IngestError } from '../errors.ts';
+import type { Archive } from '@bevara/storage';
+import { IngestError, isRetryable } from '../errors.ts';
 import { ingestPackage } from '../pipeline/ingest.ts';
 import { SubmissionLedger, type SubmissionState, type SubmissionStatus } from '../pipeline/ledger.ts';
 import { probePackage } from '../pipeline/probe.ts';
@@ -102,7 +102,7 @@ export class SubmissionService {
     if (!state || (submitter && state.submitter !== submitter.name)) return undefined;
     const report = this.ledger.report(id);
     const receipt = this.ledger.receipt(id);
-    const error = state.status === 'failed' && state.error ? { ...state.error, retry: retryable(state.error.code) } : undefined;
+    const error = state.status === 'failed' && state.error ? { ...state.error, retry: isRetryable(state.error.code) } : undefined;
     return { id, status: state.status, ...(report ? { report } : {}), ...(receipt ? { receipt: receipt.receipt } : {}), ...(error ? { error } : {}) };
   }
 
@@ -184,8 +184,3 @@ export class SubmissionService {
   }
 }
 
-/** Whether the error a submission failed with may pass when the package is sent again (a full disk, a busy store). */
-function retryable(code: string): boolean {
-  const spec: ErrorSpec | undefined = (INGEST_ERRORS as Record<string, ErrorSpec>)[code] ?? (STORAGE_ERRORS as Record<string, ErrorSpec>)[code];
-  return spec?.retry === true;
-}
