@@ -3,7 +3,7 @@
  * Findings about a readable package are not errors; they are collected as report results.
  * Codes are only appended, never renumbered or reused (a retired code stays listed with `retired: true`).
  */
-import { BevaraError, STORAGE_ERRORS, type ErrorSpec } from '@bevara/storage';
+import { BevaraError, isNoSpaceError, STORAGE_ERRORS, type ErrorSpec } from '@bevara/storage';
 
 export const INGEST_ERRORS = {
   'I-001': { title: 'package not found', http: 404, exit: 2 },
@@ -47,4 +47,11 @@ export class IngestError extends BevaraError<IngestCode> {}
 export function isRetryable(code: string): boolean {
   const spec: ErrorSpec | undefined = (INGEST_ERRORS as Record<string, ErrorSpec>)[code] ?? (STORAGE_ERRORS as Record<string, ErrorSpec>)[code];
   return spec?.retry === true;
+}
+
+/** What an ingest failed with, as a submission records it: Bevara's own code, S-025 for a full disk, else I-028. */
+export function failureOf(e: unknown): { code: string; message: string } {
+  if (e instanceof BevaraError) return { code: e.code, message: e.message };
+  if (isNoSpaceError(e)) return { code: 'S-025', message: `no space left on the archive's disk: ${(e as Error).message}` };
+  return { code: 'I-028', message: 'unexpected error during ingest' };
 }

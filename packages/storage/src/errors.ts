@@ -63,10 +63,13 @@ export function isBevaraError(e: unknown, code?: string): e is BevaraError {
   return e instanceof BevaraError && (code === undefined || e.code === code);
 }
 
-/** A file-system error that means the disk (or the user's quota) is full: S-025, retryable once space is freed. */
+/**
+ * An error that means the disk (or the user's quota) is full: S-025, retryable once space is freed. SQLite (the
+ * catalog, through better-sqlite3) says so with its own code.
+ */
 export function isNoSpaceError(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
 }
 
 /** What `read` gives, or null where the object is absent (S-001): for checks to which a missing file is a finding. */

@@ -6,7 +6,7 @@ export const register: Register = (program, run) => {
   program
     .command('watch')
     .argument('<dir>', 'the drop folder')
-    .description('ingest packages dropped into a folder; moved to done/ or rejected/ with receipt and report beside them')
+    .description('ingest packages dropped into a folder; moved to done/ or rejected/ with receipt and report beside them, or to failed/ with the error')
     .option('--agreement <id>', 'submission agreement', 'default')
     .option('--submitter <name>', 'who submits through this folder', 'drop-folder')
     .option('--once', 'scan once and exit instead of watching')
@@ -15,10 +15,11 @@ export const register: Register = (program, run) => {
       '',
       'A package (zip, tar or folder) counts as complete when NAME.ready appears beside it, or when it was',
       'renamed into the folder (it is then taken once unchanged between two scans). Write in place only under',
-      'a name starting with "." or ending in .part/.tmp. A restart neither loses nor repeats a package.',
+      'a name starting with "." or ending in .part/.tmp. A restart neither loses nor repeats a package. One whose',
+      'ingest failed for a reason a retry would not mend waits in failed/ with NAME.error.json; move it back to retry.',
       '',
       'EXIT STATUS',
-      '  0 stopped (or --once: every package archived), 1 --once: some package rejected, 2 usage or system error',
+      '  0 stopped (or --once: every package archived), 1 --once: some package rejected or failed, 2 usage or system error',
     ].join('\n'))
     .action(
       run(async (ctx, dir: string, opts: { agreement: string; submitter: string; once?: boolean }) =>

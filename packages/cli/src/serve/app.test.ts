@@ -186,11 +186,17 @@ describe('drop folder failures', () => {
     fs.writeFileSync(journal, 'not a folder');
     try {
       expect((await drop.scan()).map((o) => `${o.name}:${o.outcome}`)).toEqual(['f.zip:failed']);
+      // a second package of the same name failing too does not take the first one's place
+      fs.copyFileSync(await zipOf('drop-failed-2'), path.join(dir, 'f.zip'));
+      fs.writeFileSync(path.join(dir, 'f.zip.ready'), '');
+      expect((await drop.scan()).map((o) => `${o.name}:${o.outcome}`)).toEqual(['f.zip:failed']);
     } finally {
       fs.rmSync(journal, { force: true });
       fs.mkdirSync(journal);
     }
     expect(fs.readdirSync(path.join(dir, '.processing'))).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, 'failed')).sort()).toEqual(['f.zip', 'f.zip.2', 'f.zip.2.error.json', 'f.zip.error.json']);
+    expect(fs.readFileSync(path.join(dir, 'failed', 'f.zip.2')).equals(fs.readFileSync(await zipOf('drop-failed-2')))).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'failed', 'f.zip.error.json'), 'utf8'))).toMatchObject({ code: 'S-006' });
     // mended: moved back, it is archived
     fs.renameSync(path.join(dir, 'failed', 'f.zip'), path.join(dir, 'f.zip'));

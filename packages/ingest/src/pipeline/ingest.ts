@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BevaraError, isBevaraError, type AipFile, type Archive, type PremisAgent, type PremisEvent } from '@bevara/storage';
-import { INGEST_ERRORS, IngestError } from '../errors.ts';
+import { failureOf, INGEST_ERRORS, IngestError } from '../errors.ts';
 import { DEFAULT_FORMAT_POLICY } from '../formats/policy.ts';
 import type { FileFacts, Result, ValidationReport } from '../report/types.ts';
 import type { FileRead } from '../rules/file-read.ts';
@@ -402,8 +402,15 @@ function withEvents<T extends object>(input: T, events: () => PremisEvent[]): T 
 }
 
 function failed(ledger: SubmissionLedger, state: SubmissionState, e: unknown): unknown {
+  // a decision already recorded stands: a failure after it (its audit-log entry, say) does not turn it into one
+  const recorded = ledger.get(state.id)?.status;
+  if (recorded === 'archived' || recorded === 'rejected') return e;
   state.status = 'failed';
-  state.error = e instanceof BevaraError ? { code: e.code, message: e.message } : { code: 'I-028', message: 'unexpected error during ingest' };
-  ledger.save(state);
+  state.error = failureOf(e);
+  try {
+    ledger.save(state);
+  } catch {
+    // the ledger cannot be written either (a full disk): the failure to report is the one that stopped the ingest
+  }
   return e;
 }

@@ -14,8 +14,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BevaraError } from '@bevara/storage';
-import { IngestError, isRetryable } from '../errors.ts';
+import { failureOf, IngestError, isRetryable } from '../errors.ts';
 import { writeDurably } from '../pipeline/ledger.ts';
 import type { IngestResult } from '../pipeline/types.ts';
 import type { Submitter } from './agreements.ts';
@@ -48,7 +47,9 @@ export class DropFolder {
 
   start(): void {
     const tick = () => {
-      void this.scan().finally(() => { if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs ?? 2000); });
+      void this.scan()
+        .catch((e: unknown) => this.options.log?.({ level: 'error', msg: 'drop folder scan failed', err: String((e as Error)?.stack ?? e) }))
+        .finally(() => { if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs ?? 2000); });
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -96,13 +97,8 @@ export class DropFolder {
       this.options.log?.({ level: 'error', msg: 'drop folder ingest failed', package: name, err: String((e as Error)?.stack ?? e) });
       // one that may pass (a store down, a full disk) is tried again at the next scan; any other would fail at
       // every scan, and waits in failed/ with its error until someone mends the cause and moves it back
-      const error = e instanceof BevaraError ? { code: e.code, message: e.message } : { code: 'I-028', message: 'unexpected error during ingest' };
-      if (!isRetryable(error.code)) {
-        writeDurably(path.join(this.dir, 'failed', `${name}.error.json`), JSON.stringify(error, null, 2) + '\n');
-        const dest = path.join(this.dir, 'failed', name);
-        fs.rmSync(dest, { recursive: true, force: true });
-        fs.renameSync(file, dest);
-      }
+      const error = failureOf(e);
+      if (!isRetryable(error.code)) this.setAside(file, name, error);
       return { name, outcome: 'failed' };
     }
     const target = path.join(this.dir, result.outcome === 'archived' ? 'done' : 'rejected');
@@ -115,6 +111,24 @@ export class DropFolder {
     fs.rmSync(dest, { recursive: true, force: true });
     fs.renameSync(file, dest);
     return { name, outcome: result.outcome, submissionId: result.submissionId };
+  }
+
+  /**
+   * Moves a package whose ingest failed for good into failed/, its error written first beside it. A package failed
+   * before under the same name keeps its place: the new one gets a name of its own (NAME.2, NAME.3, ...), since
+   * what is in failed/ was never archived and is the only copy. A move that cannot be made leaves the package in
+   * .processing (tried again at the next scan).
+   */
+  private setAside(file: string, name: string, error: { code: string; message: string }): void {
+    const failedDir = path.join(this.dir, 'failed');
+    let target = name;
+    for (let n = 2; fs.existsSync(path.join(failedDir, target)) || fs.existsSync(path.join(failedDir, `${target}.error.json`)); n++) target = `${name}.${n}`;
+    try {
+      writeDurably(path.join(failedDir, `${target}.error.json`), JSON.stringify(error, null, 2) + '\n');
+      fs.renameSync(file, path.join(failedDir, target));
+    } catch (e) {
+      this.options.log?.({ level: 'error', msg: 'drop folder could not set a failed package aside', package: name, err: String(e) });
+    }
   }
 }
 
@@ -135,3 +149,4 @@ function signature(p: string): string | undefined {
     return undefined;
   }
 }
+

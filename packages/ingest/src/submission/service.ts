@@ -147,8 +147,9 @@ export class SubmissionService {
     } finally {
       await rm(file, { force: true });
     }
-    // the outcome, a failure included: the submitter learns of it without polling
-    if (submitter.webhook) await this.notify(submitter.webhook, state.id);
+    // the outcome, a failure included: the submitter learns of it without polling (never of a state in between)
+    const status = this.ledger.get(state.id)?.status;
+    if (submitter.webhook && (status === 'archived' || status === 'rejected' || status === 'failed')) await this.notify(submitter.webhook, state.id);
   }
 
   private async notify(url: string, id: string): Promise<void> {
