@@ -9,7 +9,7 @@ import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SubmissionService, ermsCatalog, generatePackage, writeTar, writeZip, type GenerateOptions } from '@bevara/ingest';
+import { SubmissionLedger, SubmissionService, ermsCatalog, generatePackage, writeTar, writeZip, type GenerateOptions } from '@bevara/ingest';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -22,6 +22,7 @@ let service: SubmissionService;
 let server: http.Server;
 let base: string;
 let hook: http.Server;
+let hookUrl: string;
 const hookCalls: { path: string; contentType: string | undefined; body: any }[] = [];
 let tokens: { plain: string; hooked: string; updates: string; hr: string };
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  const hookUrl = `http://127.0.0.1:${(hook.address() as net.AddressInfo).port}/bevara-outcome`;
+  hookUrl = `http://127.0.0.1:${(hook.address() as net.AddressInfo).port}/bevara-outcome`;
   await service.registry.addAgreement({ id: 'updates', name: 'Updates allowed', allowUpdates: true }, 'test');
   await service.registry.addAgreement({ id: 'hr', name: 'HR system', reference: 'KS 2024/0001' }, 'test');
   tokens = {
@@ -118,6 +119,25 @@ describe('HTTP submissions: webhooks, limits, tar, updates, agreements', () => {
     ajv.addSchema({ ...OPENAPI, $id: 'openapi' } as object);
     expect(ajv.validate({ $ref: 'openapi#/components/schemas/Submission' }, view), JSON.stringify(ajv.errors)).toBe(true);
     expect(hookCalls.at(-1)!.body).toEqual({ id: view.id, status: 'failed', error: view.error });
+    expect(stagingLeft()).toEqual([]);
+  });
+
+  it('after a restart ingests what was spooled but not decided, and marks a lost upload I-029 (send again); the webhook hears of both', async () => {
+    // what a server that stopped after spooling leaves: two undecided submissions, one with its spool and one without
+    const kept = { id: SubmissionLedger.newId(), file: await packageFile('resumed', {}) };
+    const lost = SubmissionLedger.newId();
+    for (const id of [kept.id, lost]) {
+      service.ledger.save({ id, status: 'received', submitter: 'hooked', agreement: 'default', receivedAt: new Date().toISOString(), webhook: hookUrl });
+    }
+    fs.mkdirSync(path.join(archive.paths.staging, 'uploads'), { recursive: true });
+    fs.copyFileSync(kept.file, path.join(archive.paths.staging, 'uploads', `${kept.id}.pkg`));
+    const calls = hookCalls.length;
+    const restarted = new SubmissionService(archive, { maxBytes: 5 * 1024 * 1024, idleTimeoutMs: 3000, concurrency: 1 });
+    restarted.resume();
+    await restarted.idle();
+    expect(restarted.view(kept.id)?.status).toBe('archived');
+    expect(restarted.view(lost)).toMatchObject({ status: 'failed', error: { code: 'I-029', retry: true } });
+    expect(hookCalls.slice(calls).map((c) => [c.body.id, c.body.status]).sort()).toEqual([[kept.id, 'archived'], [lost, 'failed']].sort());
     expect(stagingLeft()).toEqual([]);
   });
 

@@ -29,6 +29,8 @@ export interface SubmissionState {
   version?: string;
   /** A system failure (status 'failed'): the error's code and message. */
   error?: { code: string; message: string };
+  /** The submitting token's webhook (HTTP submissions): a submission resumed after a restart still reports to it. */
+  webhook?: string;
 }
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -76,6 +76,7 @@ export class SubmissionService {
       const state: SubmissionState = {
         id, status: 'received', submitter: submitter.name, agreement: submitter.agreement.id,
         ...(deliveryId ? { deliveryId } : {}), packageSha256: spooled.sha256, receivedAt: receivedAt.toISOString(),
+        ...(submitter.webhook ? { webhook: submitter.webhook } : {}),
       };
       this.ledger.save(state);
       handedOver = true;
@@ -111,9 +112,10 @@ export class SubmissionService {
     for (const state of this.ledger.undecided()) {
       const file = path.join(this.uploads, `${state.id}.pkg`);
       const agreement = this.registry.agreements().find((a) => a.id === state.agreement);
-      const submitter = agreement ? { name: state.submitter, agreement } : undefined;
+      const submitter = agreement ? { name: state.submitter, agreement, ...(state.webhook ? { webhook: state.webhook } : {}) } : undefined;
       if (!fs.existsSync(file) || !submitter) {
-        this.ledger.save({ ...state, status: 'failed', error: { code: 'I-021', message: 'the spooled upload was lost before it was decided' } });
+        this.ledger.save({ ...state, status: 'failed', error: { code: 'I-029', message: 'the upload was lost before it was decided; send it again' } });
+        if (state.webhook) this.keep(this.notify(state.webhook, state.id));
         continue;
       }
       this.active++;
@@ -126,10 +128,15 @@ export class SubmissionService {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
+  /** A background ingest: counted in the ingest metrics, and waited for by idle(). */
   private track(p: Promise<unknown>): void {
-    const q = this.archive.ingestMetrics.observe(p).catch(() => undefined);
-    this.running.add(q);
-    void q.finally(() => this.running.delete(q));
+    this.keep(this.archive.ingestMetrics.observe(p).catch(() => undefined));
+  }
+
+  /** Other background work idle() waits for (a webhook call). */
+  private keep(p: Promise<unknown>): void {
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
   }
 
   private async process(state: SubmissionState, file: string, submitter: Submitter): Promise<void> {
