@@ -4,7 +4,8 @@
  * refused with its provision. The decision, its text and its PDF become a new version of each AIP
  * concerned, with a PREMIS event; then an audit-log entry; then the request's state says where it is kept.
  */
-import { isBevaraError, type Archive, type LockedWrites } from '@bevara/storage';
+import type { Archive, LockedWrites } from '@bevara/storage';
+import { readStoredFile } from '../stored-file.ts';
 import { formatCitation, parseCitation } from '../secrecy/citation.ts';
 import { defaultReasons, renderDecisionPdf, renderDecisionText } from './beslut.ts';
 import { DisclosureError } from './errors.ts';
@@ -189,9 +190,7 @@ async function pageCount(archive: Archive, aipId: string, doc: ReviewDocument): 
 
 /** Reads one file of at most `max` bytes (a PDF to mask); larger ones were refused before. */
 export async function readSmallFile(archive: Archive, aipId: string, logicalPath: string, max: number): Promise<Buffer> {
-  return archive.readFile(aipId, logicalPath, max).catch((e: unknown) => {
-    throw isBevaraError(e, 'S-026') ? new DisclosureError('A-109', `${logicalPath} is larger than ${max} bytes`, { path: logicalPath }) : e;
-  });
+  return readStoredFile(archive, aipId, logicalPath, max, () => new DisclosureError('A-109', `${logicalPath} is larger than ${max} bytes`, { path: logicalPath }));
 }
 
 /** The nämnd that holds the records: the authority that decides. */

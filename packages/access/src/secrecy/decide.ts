@@ -4,11 +4,12 @@
  * The catalog row is refreshed by the version itself, so the public sees the change at once and a
  * rebuild restores it.
  */
-import { isBevaraError, type Archive } from '@bevara/storage';
+import type { Archive } from '@bevara/storage';
 import { checkDecision, DECISIONS_PATH, parseDecisions, serialiseDecisions, type SecrecyDecision } from '../catalog/decisions.ts';
 import type { Db } from '../catalog/extension.ts';
 import { PUBLIC_ID } from '../catalog/ids.ts';
 import { AccessError } from '../errors.ts';
+import { readStoredFile } from '../stored-file.ts';
 import { parseCitation } from './citation.ts';
 
 /** A decisions file is a short list; anything larger is not one Bevara wrote. */
@@ -93,8 +94,7 @@ export async function decideSecrecy(archive: Archive, input: DecisionInput, now:
 async function storedDecisions(archive: Archive, aipId: string): Promise<SecrecyDecision[]> {
   if (!archive.show(aipId).files.some((f) => f.path === DECISIONS_PATH)) return [];
   const where = `${aipId}/${DECISIONS_PATH}`;
-  const bytes = await archive.readFile(aipId, DECISIONS_PATH, MAX_DECISIONS_BYTES).catch((e: unknown) => {
-    throw isBevaraError(e, 'S-026') ? new AccessError('A-007', `${where} is larger than ${MAX_DECISIONS_BYTES} bytes`, { path: where }) : e;
-  });
+  const bytes = await readStoredFile(archive, aipId, DECISIONS_PATH, MAX_DECISIONS_BYTES, () =>
+    new AccessError('A-007', `${where} is larger than ${MAX_DECISIONS_BYTES} bytes`, { path: where }));
   return parseDecisions(bytes, where);
 }

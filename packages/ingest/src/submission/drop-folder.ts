@@ -149,4 +149,3 @@ function signature(p: string): string | undefined {
     return undefined;
   }
 }
-

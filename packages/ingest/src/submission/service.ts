@@ -115,7 +115,7 @@ export class SubmissionService {
       const submitter = agreement ? { name: state.submitter, agreement, ...(state.webhook ? { webhook: state.webhook } : {}) } : undefined;
       if (!fs.existsSync(file) || !submitter) {
         this.ledger.save({ ...state, status: 'failed', error: { code: 'I-029', message: 'the upload was lost before it was decided; send it again' } });
-        if (state.webhook) this.keep(this.notify(state.webhook, state.id));
+        if (state.webhook) this.keep(this.notify(state.webhook, this.view(state.id)!));
         continue;
       }
       this.active++;
@@ -155,14 +155,14 @@ export class SubmissionService {
       await rm(file, { force: true });
     }
     // the outcome, a failure included: the submitter learns of it without polling (never of a state in between)
-    const status = this.ledger.get(state.id)?.status;
-    if (submitter.webhook && (status === 'archived' || status === 'rejected' || status === 'failed')) await this.notify(submitter.webhook, state.id);
+    const view = submitter.webhook ? this.view(state.id) : undefined;
+    if (view && (view.status === 'archived' || view.status === 'rejected' || view.status === 'failed')) await this.notify(submitter.webhook!, view);
   }
 
-  private async notify(url: string, id: string): Promise<void> {
-    const view = this.view(id);
+  private async notify(url: string, view: SubmissionView): Promise<void> {
+    const id = view.id;
     try {
-      const body = { id, status: view?.status, receipt: view?.receipt, ...(view?.error ? { error: view.error } : {}) };
+      const body = { id, status: view.status, receipt: view.receipt, ...(view.error ? { error: view.error } : {}) };
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
       if (!res.ok) this.log({ level: 'warn', msg: 'webhook answered an error', submission: id, status: res.status });
     } catch (e) {
@@ -191,4 +191,3 @@ export class SubmissionService {
     }
   }
 }
-

@@ -49,8 +49,7 @@ export class IngestMetrics {
   private made: Instruments | undefined;
 
   private instruments(): Instruments {
-    this.made ??= makeInstruments();
-    return this.made;
+    return (this.made ??= makeInstruments());
   }
 
   /** Counts `work` as queued until it settles, then records how long it took; passes its outcome through. */
