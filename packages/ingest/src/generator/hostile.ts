@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, crc32, createDeflateRaw } from 'node:zlib';
-import { pack as tarPack } from 'tar-stream';
 import { bytesContent, type Content } from './content.ts';
 import { GeneratorError } from './errors.ts';
 import { generatePackage } from './generate.ts';
@@ -147,7 +146,8 @@ async function deflatedZeros(name: string, size: number): Promise<{ name: string
 }
 
 async function writeHostileTar(kind: 'tar-dotdot' | 'tar-absolute' | 'tar-symlink', out: string): Promise<void> {
-  const tar = tarPack();
+  // loaded when a tar is written: every command that loads the generator would pay for it otherwise
+  const tar = (await import('tar-stream')).pack();
   const done = pipeline(tar, createWriteStream(out, { flags: 'wx' }));
   tar.entry({ name: `${ROOT}/METS.xml` }, METS_OK);
   if (kind === 'tar-dotdot') tar.entry({ name: `${ROOT}/../../bevara-evil.txt` }, 'escaped\n');

@@ -1,7 +1,6 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { pack as tarPack } from 'tar-stream';
 import { ZipFile } from 'yazl';
 import { createNewFile } from '@bevara/storage';
 import { openContent, contentInfo } from './content.ts';
@@ -77,7 +76,8 @@ export async function writeZip(spec: PackageSpec, file: string): Promise<void> {
 export async function writeTar(spec: PackageSpec, file: string): Promise<void> {
   await refuseExisting(file);
   const temp = tempBeside(file);
-  const tar = tarPack();
+  // loaded when a tar is written: every command that loads the generator would pay for it otherwise
+  const tar = (await import('tar-stream')).pack();
   const mtime = new Date(`${spec.truth.createdAt}Z`);
   const written = pipeline(tar, await createNewFile(temp));
   try {

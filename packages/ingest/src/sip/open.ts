@@ -3,7 +3,6 @@ import { open as openFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { IngestError } from '../errors.ts';
 import { openFolder } from './folder.ts';
-import { openTar } from './tar.ts';
 import { DEFAULT_LIMITS, type PackageView, type ReadLimits } from './types.ts';
 import { openZip } from './zip.ts';
 
@@ -26,8 +25,12 @@ export async function openPackage(path: string, options: OpenOptions = {}): Prom
     return openZip(path, limits);
   }
   const staging = options.staging ?? tmpdir();
-  if (magic[0] === 0x1f && magic[1] === 0x8b) return openTar(path, true, staging, limits);
-  if (magic.subarray(257, 262).toString('latin1') === 'ustar') return openTar(path, false, staging, limits);
+  const gzipped = magic[0] === 0x1f && magic[1] === 0x8b;
+  if (gzipped || magic.subarray(257, 262).toString('latin1') === 'ustar') {
+    // loaded only for a tar package: most packages are zips, and the library costs a start ~10 ms
+    const { openTar } = await import('./tar.ts');
+    return openTar(path, gzipped, staging, limits);
+  }
   throw new IngestError('I-002', 'package is not a folder, zip or tar', { path });
 }
 

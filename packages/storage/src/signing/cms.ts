@@ -25,8 +25,7 @@
  * Signing uses node:crypto (native RSA/ECDSA, a few ms per signature); forge only builds and
  * reads the ASN.1. forge cannot verify PKCS#7, so verification is written out here.
  */
-import { createHash, createPrivateKey, KeyObject, sign, verify } from 'node:crypto';
-import forge from 'node-forge';
+import { createHash, type KeyObject, sign, verify } from 'node:crypto';
 import { StorageError } from '../errors.ts';
 import { parseCertificate, type ParsedCertificate } from './certificate.ts';
 import {
@@ -76,11 +75,6 @@ function attribute(type: string, value: Asn1): Asn1 {
   return sequence([oid(type), setOf([value])]);
 }
 
-function toKeyObject(key: KeyObject | forge.pki.rsa.PrivateKey): KeyObject {
-  if (key instanceof KeyObject) return key;
-  return createPrivateKey(forge.pki.privateKeyToPem(key));
-}
-
 /**
  * A signing key with its certificate, parsed once: thousands of inventories can be signed with
  * one instance. The key must belong to the certificate (S-007 otherwise).
@@ -91,8 +85,8 @@ export class CmsSigner {
   private readonly certificateAsn1: Asn1;
   private readonly signatureAlgorithm: Asn1;
 
-  constructor(key: KeyObject | forge.pki.rsa.PrivateKey, certPem: string) {
-    this.key = toKeyObject(key);
+  constructor(key: KeyObject, certPem: string) {
+    this.key = key;
     if (this.key.type !== 'private') throw new TypeError('CmsSigner needs a private key');
     this.certificate = parseCertificate(certPem);
     if (!this.certificate.x509.checkPrivateKey(this.key)) {
@@ -145,7 +139,7 @@ export class CmsSigner {
 }
 
 /** One-off detached signature; prefer a long-lived CmsSigner when signing many files. */
-export function signDetached(data: Buffer, key: KeyObject | forge.pki.rsa.PrivateKey, certPem: string): Buffer {
+export function signDetached(data: Buffer, key: KeyObject, certPem: string): Buffer {
   return new CmsSigner(key, certPem).sign(data);
 }
 

@@ -7,7 +7,8 @@
  * The password and the key never appear in an error message or detail.
  */
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { forgeLibrary } from './forge.ts';
 import { StorageError } from '../errors.ts';
 import { parseCertificate, readX509, type ParsedCertificate } from './certificate.ts';
 import { toDer } from './der.ts';
@@ -65,7 +66,8 @@ function readPkcs12(bytes: Buffer, password: string | undefined): KeyMaterial {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     // Not strict: PKCS#12 is BER, and some Windows exports use indefinite lengths.
-    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(bytes.toString('binary'), false), false, password ?? '');
+    const { pkcs12, asn1 } = forgeLibrary();
+    p12 = pkcs12.pkcs12FromAsn1(asn1.fromDer(bytes.toString('binary'), false), false, password ?? '');
   } catch (cause) {
     // forge reports a failed MAC or decryption only through its message text; it is matched
     // here, once, to tell a wrong password from a file that is not PKCS#12 at all.
@@ -76,18 +78,20 @@ function readPkcs12(bytes: Buffer, password: string | undefined): KeyMaterial {
   }
   const keys: KeyObject[] = [];
   const certificates: X509Certificate[] = [];
-  for (const bagType of [forge.pki.oids.pkcs8ShroudedKeyBag, forge.pki.oids.keyBag]) {
+  const { oids } = forgeLibrary().pki;
+  for (const bagType of [oids.pkcs8ShroudedKeyBag, oids.keyBag]) {
     for (const bag of p12.getBags({ bagType: bagType! })[bagType!] ?? []) keys.push(pkcs12Key(bag));
   }
-  const certBag = forge.pki.oids.certBag!;
+  const certBag = oids.certBag!;
   for (const bag of p12.getBags({ bagType: certBag })[certBag] ?? []) certificates.push(pkcs12Certificate(bag));
   return pair(keys, certificates, 'PKCS#12');
 }
 
 /** forge decodes RSA keys itself and hands anything else (EC) over as PrivateKeyInfo ASN.1. */
 function pkcs12Key(bag: forge.pkcs12.Bag): KeyObject {
+  const { pki } = forgeLibrary();
   const privateKeyInfo = bag.key
-    ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key))
+    ? pki.wrapRsaPrivateKey(pki.privateKeyToAsn1(bag.key))
     : (bag.asn1 as forge.asn1.Asn1 | undefined);
   if (privateKeyInfo === undefined) throw new StorageError('S-007', 'PKCS#12 key bag is empty');
   try {
@@ -98,7 +102,7 @@ function pkcs12Key(bag: forge.pkcs12.Bag): KeyObject {
 }
 
 function pkcs12Certificate(bag: forge.pkcs12.Bag): X509Certificate {
-  const asn1 = bag.cert ? forge.pki.certificateToAsn1(bag.cert) : (bag.asn1 as forge.asn1.Asn1 | undefined);
+  const asn1 = bag.cert ? forgeLibrary().pki.certificateToAsn1(bag.cert) : (bag.asn1 as forge.asn1.Asn1 | undefined);
   if (asn1 === undefined) throw new StorageError('S-007', 'PKCS#12 certificate bag is empty');
   // forge re-encodes from the certificate's original tbsCertificate; keyfile.test.ts checks the
   // fingerprint still equals openssl's.

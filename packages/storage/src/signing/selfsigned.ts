@@ -4,7 +4,8 @@
  */
 import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+import { forgeLibrary } from './forge.ts';
 import { StorageError } from '../errors.ts';
 
 export interface SelfSignedOptions {
@@ -36,7 +37,7 @@ export function parseSubject(subject: string): forge.pki.CertificateField[] {
     }
     // UTF8String so Swedish names (Göteborgs Stad) survive; the country code stays PrintableString.
     // (@types/node-forge mistypes valueTagClass as a tag class; forge reads it as the value's tag.)
-    const utf8 = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class;
+    const utf8 = forgeLibrary().asn1.Type.UTF8 as unknown as forge.asn1.Class;
     return name === 'C' ? { shortName: name, value } : { shortName: name, value, valueTagClass: utf8 };
   });
   if (!fields.some((f) => f.shortName === 'CN')) throw new StorageError('S-007', `subject "${subject}" needs a CN`);
@@ -55,8 +56,9 @@ export async function createSelfSigned(
   const pair = await generateRsa('rsa', { modulusLength: INIT_RSA_BITS });
   const key = createPrivateKey(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
 
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  const { pki, md } = forgeLibrary();
+  const cert = pki.createCertificate();
+  cert.publicKey = pki.publicKeyFromPem(pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
   // A positive 128-bit serial: RFC 5280 asks for unique, non-negative serials of at most 20 bytes.
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x01;
@@ -70,6 +72,6 @@ export async function createSelfSigned(
     { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(key.export({ type: 'pkcs1', format: 'pem' }).toString()), forge.md.sha256.create());
-  return { key, certPem: forge.pki.certificateToPem(cert) };
+  cert.sign(pki.privateKeyFromPem(key.export({ type: 'pkcs1', format: 'pem' }).toString()), md.sha256.create());
+  return { key, certPem: pki.certificateToPem(cert) };
 }
