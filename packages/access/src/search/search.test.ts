@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ftsQuery } from './fts-query.ts';
+import { PdfTextWorker, type PdfWorkerLimits } from './pdf-worker.ts';
 import { extractText, textKindOf } from './text.ts';
 
 describe('ftsQuery', () => {
@@ -50,6 +51,29 @@ describe('document text', () => {
     expect(textKindOf('x.XML', null)).toBe('xml');
     expect(textKindOf('x.txt', 'text/plain; charset=utf-8')).toBe('text');
     expect(textKindOf('x.png', 'image/png')).toBeUndefined();
+  });
+});
+
+describe('PDF worker', () => {
+  // Limits are read per document (time) and per worker (heap): one object, changed between documents.
+  const limits = (over: Partial<PdfWorkerLimits>): PdfWorkerLimits => ({ documentMillis: 30_000, heapMb: 256, maxChars: 1000, ...over });
+
+  it('gives a document over its time limit no text, and the next document a new worker', async () => {
+    const l = limits({ documentMillis: 1 });
+    const pdf = new PdfTextWorker(l);
+    // loading pdf.js alone takes longer than a millisecond
+    expect(await pdf.text(minimalPdf('Beslut om bygglov'))).toBe('');
+    l.documentMillis = 30_000;
+    expect(await pdf.text(minimalPdf('Beslut om bygglov'))).toContain('Beslut om bygglov');
+  });
+
+  it('gives no text for a document whose worker runs out of heap, and reads the next one', async () => {
+    const l = limits({ heapMb: 1 });
+    const pdf = new PdfTextWorker(l);
+    const [first, second] = await Promise.all([pdf.text(minimalPdf('Först')), pdf.text(minimalPdf('Sedan'))]);
+    expect([first, second]).toEqual(['', '']);
+    l.heapMb = 256;
+    expect(await pdf.text(minimalPdf('Tredje'))).toContain('Tredje');
   });
 });
 

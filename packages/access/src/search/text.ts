@@ -1,10 +1,11 @@
 /**
- * The searchable text of a stored document: PDF (pdfjs-dist, legacy build for Node), plain text, and the
- * text nodes of XML (saxes, a streaming parser that never resolves entities or DOCTYPEs). Text is capped
- * so one huge document cannot bloat the index; a document that cannot be read gives no text rather
- * than failing the catalog row of its AIP.
+ * The searchable text of a stored document: PDF (pdfjs-dist, legacy build for Node, on a worker thread:
+ * pdf-worker.ts), plain text, and the text nodes of XML (saxes, a streaming parser that never resolves
+ * entities or DOCTYPEs). Text is capped so one huge document cannot bloat the index; a document that cannot
+ * be read gives no text rather than failing the catalog row of its AIP.
  */
 import { SaxesParser } from 'saxes';
+import { PdfTextWorker } from './pdf-worker.ts';
 
 /** Characters of text kept per document. */
 export const MAX_TEXT_CHARS = 200_000;
@@ -54,37 +55,16 @@ function xmlText(bytes: Buffer): string {
   return parts.join(' ');
 }
 
-type PdfModule = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
-let pdfjs: Promise<PdfModule> | undefined;
+/**
+ * Generous for a real document (pdf.js reads a few pages of text in milliseconds, hundreds in a second or two);
+ * what takes longer is treated as unreadable.
+ */
+const PDF_DOCUMENT_MILLIS = 60_000;
+/** pdf.js holds a parsed document of MAX_TEXT_SOURCE_BYTES in a few times its size. */
+const PDF_HEAP_MB = 512;
 
-async function pdfText(bytes: Buffer): Promise<string> {
-  pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs');
-  const { getDocument } = await pdfjs;
-  const task = getDocument({
-    data: new Uint8Array(bytes),
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    stopAtErrors: false,
-    verbosity: 0,
-  });
-  const doc = await task.promise;
-  try {
-    const parts: string[] = [];
-    let length = 0;
-    for (let n = 1; n <= doc.numPages && length < MAX_TEXT_CHARS; n++) {
-      const page = await doc.getPage(n);
-      const content = await page.getTextContent();
-      for (const item of content.items) {
-        if ('str' in item) {
-          parts.push(item.str);
-          length += item.str.length;
-        }
-      }
-      page.cleanup();
-    }
-    return parts.join(' ');
-  } finally {
-    await task.destroy();
-  }
+const pdfWorker = new PdfTextWorker({ documentMillis: PDF_DOCUMENT_MILLIS, heapMb: PDF_HEAP_MB, maxChars: MAX_TEXT_CHARS });
+
+function pdfText(bytes: Buffer): Promise<string> {
+  return pdfWorker.text(bytes);
 }
