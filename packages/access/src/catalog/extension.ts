@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import type { CatalogExtension, IndexedAip } from '@bevara/storage';
 import { assessSecrecy, type Marking } from '../secrecy/assess.ts';
 import { defaultProvisions, type ProvisionTable } from '../secrecy/provisions.ts';
-import { MAX_TEXT_SOURCE_BYTES, textKindOf } from '../search/text.ts';
+import { MAX_TEXT_SOURCE_BYTES, preparePdfText, textKindOf } from '../search/text.ts';
 import { forEachRecordText, type TextSource } from './document-text.ts';
 import { DECISIONS_PATH, lastDecisions, parseDecisions, type SecrecyDecision } from './decisions.ts';
 import { caseIdFor, fileIdFor, recordIdFor } from './ids.ts';
@@ -69,6 +69,7 @@ export function accessCatalog(table: ProvisionTable = defaultProvisions()): Cata
     name: `access/3:${digest}`,
     ddl: DDL,
     index: (db, aip, read) => indexAip(db, aip, read, table),
+    prepare: preparePdfText,
     remove(db, aipId) {
       db.prepare('DELETE FROM access_fts WHERE rowid IN (SELECT rid FROM access_records WHERE aip_id = ?)').run(aipId);
       for (const t of ['access_files', 'access_markings', 'access_records', 'access_cases']) db.prepare(`DELETE FROM ${t} WHERE aip_id = ?`).run(aipId);

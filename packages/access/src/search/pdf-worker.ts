@@ -22,7 +22,12 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 // pdf.js writes its warnings with console.log; they are not the archive's output
 for (const name of ['log', 'info', 'warn', 'error', 'debug']) console[name] = () => {};
-const pdfjs = import(workerData.pdfjs);
+// pdf.js loads its parser (pdf.worker.mjs) at the first document unless globalThis.pdfjsWorker holds it: both load
+// when the worker starts, ahead of the first document
+const pdfjs = Promise.all([import(workerData.pdfjs), import(workerData.pdfjsWorker)]).then(([api, parser]) => {
+  globalThis.pdfjsWorker = parser;
+  return api;
+});
 pdfjs.catch(() => undefined);
 async function textOf(bytes) {
   const { getDocument } = await pdfjs;
@@ -72,6 +77,11 @@ export class PdfTextWorker {
     this.#limits = limits;
   }
 
+  /** Starts the worker, which loads pdf.js, ahead of the first document. */
+  start(): void {
+    this.#worker ??= this.#spawn();
+  }
+
   /** The document's text, '' when it cannot be read within the limits. */
   text(bytes: Buffer): Promise<string> {
     return new Promise((resolve) => {
@@ -86,7 +96,7 @@ export class PdfTextWorker {
   #spawn(): Worker {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { pdfjs: PDFJS_URL, maxChars: this.#limits.maxChars },
+      workerData: { pdfjs: PDFJS_URL, pdfjsWorker: PDFJS_WORKER_URL, maxChars: this.#limits.maxChars },
       resourceLimits: { maxOldGenerationSizeMb: this.#limits.heapMb },
     });
     worker.on('message', ({ id, text }: { id: number; text: string }) => {
@@ -132,4 +142,6 @@ export class PdfTextWorker {
   }
 }
 
-const PDFJS_URL = pathToFileURL(createRequire(import.meta.url).resolve('pdfjs-dist/legacy/build/pdf.mjs')).href;
+const resolve = createRequire(import.meta.url).resolve;
+const PDFJS_URL = pathToFileURL(resolve('pdfjs-dist/legacy/build/pdf.mjs')).href;
+const PDFJS_WORKER_URL = pathToFileURL(resolve('pdfjs-dist/legacy/build/pdf.worker.mjs')).href;

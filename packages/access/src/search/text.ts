@@ -65,6 +65,11 @@ const PDF_HEAP_MB = 512;
 
 const pdfWorker = new PdfTextWorker({ documentMillis: PDF_DOCUMENT_MILLIS, heapMb: PDF_HEAP_MB, maxChars: MAX_TEXT_CHARS });
 
+/** Starts the PDF reader's worker ahead of the first document: it loads pdf.js meanwhile. */
+export function preparePdfText(): void {
+  pdfWorker.start();
+}
+
 function pdfText(bytes: Buffer): Promise<string> {
   return pdfWorker.text(bytes);
 }

@@ -258,6 +258,7 @@ export class Archive {
     now: Date,
     event: (inv: Inventory) => AuditEvent,
   ): Promise<Inventory> {
+    for (const x of this.extensions) x.prepare?.();
     const signer = this.keys.signer();
     const root = objectRootFor(id);
     const version = previous ? versionNumber(previous.head) + 1 : 1;

@@ -54,6 +54,11 @@ export interface CatalogExtension {
   ddl: string;
   index(db: Database.Database, aip: IndexedAip, read: (logicalPath: string) => Promise<Buffer>): Promise<void>;
   remove(db: Database.Database, aipId: string): void;
+  /**
+   * A version that will be indexed begins to be written: a slow preparation for index() (loading a document
+   * parser) can start now and overlap the write. Must not throw; index() works without it.
+   */
+  prepare?(): void;
 }
 
 export class Catalog {
