@@ -206,11 +206,15 @@ function sendDigests(): void {
   }
 }
 
-/** The least busy hash worker with room for another digest message (started when missing), if any. */
+/**
+ * The least busy hash worker with room for another digest message, if any. Another worker starts only when every
+ * running one is busy: a worker's start costs about 0.1 s of CPU, which one file's digest (a package's) does not
+ * repay. A verify or audit starts them all up front (startHashWorkers).
+ */
 function freeHasher(): HashWorker | undefined {
-  startHashWorkers();
   let best: HashWorker | undefined;
   for (const w of workers.slice(0, HASHERS)) if (w.load < DIGESTS_PER_WORKER && (!best || w.load < best.load)) best = w;
+  if ((best === undefined || best.load > 0) && workers.length < HASHERS) return addWorker();
   return best;
 }
 
@@ -225,6 +229,11 @@ interface QueuedWrite {
 const queuedWrites: QueuedWrite[] = [];
 let writesInFlight = 0;
 let writesScheduled = false;
+/**
+ * Files a burst puts on one worker before it spreads to more: a worker's start costs about 0.1 s of CPU, and a
+ * package's closing files (a handful, a few KB) would otherwise start three.
+ */
+const WRITES_PER_WORKER_MIN = 16;
 /** Bytes in one write batch at most, so that a batch's answer does not wait on a long queue. */
 const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -246,7 +255,7 @@ function scheduleWrites(): void {
   writesScheduled = true;
   setImmediate(() => {
     writesScheduled = false;
-    const perWorker = Math.ceil(queuedWrites.length / (WORKERS - writesInFlight));
+    const perWorker = Math.max(WRITES_PER_WORKER_MIN, Math.ceil(queuedWrites.length / (WORKERS - writesInFlight)));
     while (queuedWrites.length > 0 && writesInFlight < WORKERS) sendWrites(perWorker);
   });
 }
