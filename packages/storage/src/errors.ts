@@ -40,6 +40,7 @@ export const STORAGE_ERRORS = {
   'S-024': { title: 'invalid audit event', http: 400, exit: 2 },
   'S-025': { title: 'no space left on the disk (staging or a local store)', http: 507, exit: 2, retry: true },
   'S-026': { title: 'object too large to read whole', http: 500, exit: 1 },
+  'S-027': { title: "a file or folder of the archive's own cannot be read or written", http: 500, exit: 2 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type StorageCode = keyof typeof STORAGE_ERRORS;

@@ -197,7 +197,7 @@ describe('drop folder failures', () => {
     expect(fs.readdirSync(path.join(dir, '.processing'))).toEqual([]);
     expect(fs.readdirSync(path.join(dir, 'failed')).sort()).toEqual(['f.zip', 'f.zip.2', 'f.zip.2.error.json', 'f.zip.error.json']);
     expect(fs.readFileSync(path.join(dir, 'failed', 'f.zip.2')).equals(fs.readFileSync(await zipOf('drop-failed-2')))).toBe(true);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'failed', 'f.zip.error.json'), 'utf8'))).toMatchObject({ code: 'S-006' });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'failed', 'f.zip.error.json'), 'utf8'))).toMatchObject({ code: 'S-027' });
     // mended: moved back, it is archived
     fs.renameSync(path.join(dir, 'failed', 'f.zip'), path.join(dir, 'f.zip'));
     fs.writeFileSync(path.join(dir, 'f.zip.ready'), '');

@@ -112,7 +112,7 @@ describe('HTTP submissions: webhooks, limits, tar, updates, agreements', () => {
       fs.mkdirSync(journal);
     }
     expect(view.status).toBe('failed');
-    expect(view.error).toEqual({ code: 'S-006', message: expect.stringContaining('journal'), retry: false });
+    expect(view.error).toEqual({ code: 'S-027', message: expect.stringContaining('journal'), retry: false });
     // as the OpenAPI document describes a submission
     const ajv = new Ajv2020({ strict: false });
     ajv.addSchema(JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../schemas/receipt.schema.json'), 'utf8')));

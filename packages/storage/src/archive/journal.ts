@@ -71,11 +71,11 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** A full staging disk is S-025 (retryable: space may be freed); other file-system errors name the journal. */
+/** A full staging disk is S-025 (retryable: space may be freed); any other file-system error is S-027. */
 function journalFailure(e: unknown, dir: string): unknown {
   if (isNoSpaceError(e)) {
     return new StorageError('S-025', `no space left in the staging folder ${dir} for the write journal; free space and try again`, { path: dir }, { cause: e });
   }
-  if (typeof (e as NodeJS.ErrnoException | undefined)?.code === 'string') return new StorageError('S-006', `cannot write the journal in ${dir}: ${(e as Error).message}`, { path: dir }, { cause: e });
+  if (typeof (e as NodeJS.ErrnoException | undefined)?.code === 'string') return new StorageError('S-027', `cannot write the journal in ${dir}: ${(e as Error).message}`, { path: dir }, { cause: e });
   return e;
 }

@@ -8,7 +8,7 @@ import { Archive } from '../archive/archive.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
 import { verifyObject } from '../verify/object.ts';
 import { runAudit } from './audit.ts';
-import { readAuditState, storesDue } from './state.ts';
+import { AUDIT_STATE_FILE, readAuditState, storesDue } from './state.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -154,6 +154,15 @@ describe('fixity audit', () => {
     expect(report.ok).toBe(true);
     await expectAllCopiesIntact(archive, ids);
     await archive.close();
+  });
+
+  it('an audit state that cannot be read is S-027, not one to start afresh from; one that is not a state is S-006', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, AUDIT_STATE_FILE));
+    expect(() => readAuditState(dir)).toThrow(expect.objectContaining({ code: 'S-027' }));
+    fs.rmdirSync(path.join(dir, AUDIT_STATE_FILE));
+    fs.writeFileSync(path.join(dir, AUDIT_STATE_FILE), '{"format":"other"}');
+    expect(() => readAuditState(dir)).toThrow(expect.objectContaining({ code: 'S-006' }));
   });
 
   it('an edited audit-log entry fails the audit', async () => {

@@ -81,7 +81,7 @@ export function readAuditState(archiveDir: string): AuditState {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(EMPTY);
-    throw new StorageError('S-006', `cannot read ${file}: ${(e as Error).message}`, { path: file }, { cause: e });
+    throw new StorageError('S-027', `cannot read ${file}: ${(e as Error).message}`, { path: file }, { cause: e });
   }
   try {
     const parsed = JSON.parse(text) as AuditState;
