@@ -1,6 +1,7 @@
 /**
  * `bevara` starts from a bundle compiled on first use (packages/cli/bin/bundle-cache.js), kept while no
- * source changes, made anew when one does, and runs through tsx when no bundle can be made. Each test
+ * source changes, made anew when one does, with V8's code cache for each verb beside it, and runs through tsx
+ * when no bundle can be made. Each test
  * uses its own cache folder (BEVARA_CLI_CACHE), so the suite's shared cache is not disturbed.
  */
 import fs from 'node:fs';
@@ -28,7 +29,7 @@ describe('bevara start-up bundle', () => {
     // The version is read from package.json next to the source, found through import.meta.url.
     expect(first).toEqual({ code: 0, stdout: `${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'packages/cli/package.json'), 'utf8')).version}\n`, stderr: '' });
     const manifest = readManifest(cache);
-    expect(fs.existsSync(path.join(cache, manifest.build, 'main.js'))).toBe(true);
+    expect(fs.existsSync(path.join(cache, manifest.build, 'main.cjs'))).toBe(true);
     const inputs = Object.keys(manifest.inputs);
     for (const source of ['packages/cli/src/main.ts', 'packages/cli/src/commands/list.ts', 'packages/storage/src/index.ts', 'packages/ingest/src/index.ts', 'packages/access/src/index.ts', 'packages/cli/bin/bundle-cache.js', 'tsconfig.json']) {
       expect(inputs).toContain(path.join(REPO_ROOT, source));
@@ -57,7 +58,7 @@ describe('bevara start-up bundle', () => {
     fs.rmSync(path.join(cache, manifest.build), { recursive: true });
     const restored = await start(cache, ['--version']);
     expect(restored.code, restored.stderr).toBe(0);
-    expect(fs.existsSync(path.join(cache, readManifest(cache).build, 'main.js'))).toBe(true);
+    expect(fs.existsSync(path.join(cache, readManifest(cache).build, 'main.cjs'))).toBe(true);
   });
 
   it('runs a command with its exit status and JSON error as before', async () => {
@@ -66,6 +67,28 @@ describe('bevara start-up bundle', () => {
     expect(r.code).toBe(2);
     expect(jsonError(r).code).toBe('C-002');
     expect(fs.existsSync(path.join(cache, 'manifest.json'))).toBe(true);
+  });
+
+  it("keeps V8's code cache per verb beside the bundle, and runs on when a cache is damaged", async () => {
+    const cache = path.join(dir, 'code-cache');
+    const run = (args: string[]) => bevara(args, { env: { BEVARA_CLI_CACHE: cache } });
+    const first = await run(['list', '--json']);
+    expect(jsonError(first).code).toBe('C-002');
+    const codeCache = path.join(cache, readManifest(cache).build, 'code-cache');
+    const listCache = path.join(codeCache, 'list.v8');
+    const made = fs.readFileSync(listCache);
+    expect(made.length).toBeGreaterThan(1000);
+    // used, not made again
+    expect(await run(['list', '--json'])).toEqual(first);
+    expect(fs.readFileSync(listCache).equals(made)).toBe(true);
+    // a verb of its own
+    expect((await run(['--version'])).code).toBe(0);
+    expect(fs.readdirSync(codeCache).sort()).toEqual(['list.v8', 'other.v8']);
+    // V8 refuses a damaged cache; the command runs as before and writes a sound one
+    fs.writeFileSync(listCache, Buffer.alloc(made.length, 7));
+    expect(await run(['list', '--json'])).toEqual(first);
+    expect(fs.readFileSync(listCache).equals(Buffer.alloc(made.length, 7))).toBe(false);
+    expect(await run(['list', '--json'])).toEqual(first);
   });
 
   it('runs through tsx when no bundle can be kept', async () => {

@@ -1,23 +1,25 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources with no build step: from a bundle compiled on the first start after a change
 // (bundle-cache.js), or, when no bundle can be made here (say, a read-only install), through tsx.
-import { build, cacheDir, freshBuild } from './bundle-cache.js';
+import { build, cacheDir, freshBuild, runBundle } from './bundle-cache.js';
 
 async function loadMain() {
   // Stack traces (BEVARA_DEBUG, the server's error log) then name the TypeScript sources, as under tsx. Only
   // where one is read: mapping every module as it loads costs a short command a fifth of its time (pdf.js's
   // map alone is megabytes).
-  if (process.env.BEVARA_DEBUG || process.argv.slice(2).includes('serve')) process.setSourceMapsEnabled(true);
+  const mapped = Boolean(process.env.BEVARA_DEBUG) || process.argv.slice(2).includes('serve');
+  if (mapped) process.setSourceMapsEnabled(true);
   const cache = cacheDir();
-  let entry = freshBuild(cache);
-  if (entry === undefined) {
+  let bundle = freshBuild(cache);
+  if (bundle === undefined) {
     try {
-      entry = await build(cache);
+      bundle = await build(cache);
     } catch (e) {
       if (process.env.BEVARA_DEBUG) process.stderr.write(`bevara: no compiled bundle, running through tsx: ${e instanceof Error ? e.message : String(e)}\n`);
     }
   }
-  if (entry !== undefined) return import(entry);
+  // the verb names the code cache: each keeps the functions its own runs compile
+  if (bundle !== undefined) return runBundle(bundle, process.argv[2], mapped);
   const { register } = await import('tsx/esm/api');
   register();
   return import('../src/main.ts');

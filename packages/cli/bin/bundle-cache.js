@@ -1,22 +1,33 @@
 // The compiled command line, made without a build step: the first start after a source change bundles
-// src/main.ts with the workspace packages into one ESM bundle (esbuild, well under a second) kept in a cache;
-// every later start loads that bundle directly, which spares tsx's loader thread and its per-module round
-// trips (about 0.8 s of each start). Plain JavaScript, because it runs before anything can compile TypeScript.
+// src/main.ts with the workspace packages into one CommonJS file (esbuild, well under a second) kept in a cache;
+// every later start runs that file directly, which spares tsx's loader thread and its per-module round trips
+// (about 0.8 s of each start). Plain JavaScript, because it runs before anything can compile TypeScript.
+//
+// One file, CommonJS, run through vm.Script so that V8's code cache can be kept beside it (runBundle): with it a
+// start skips parsing and compiling what the command ran last time (an ES module graph cannot use a code cache
+// in Node 20). Each verb keeps its own cache, made at the end of its first run, holding the functions it used.
 //
 // The cache holds one folder per build, named by the hash of its output, and manifest.json naming the
 // current one and every file it was made from with its mtime and size. A start stats those files (a few
 // milliseconds); any difference, a vanished file or a missing manifest means a new build. Libraries in
-// node_modules stay outside the bundle, loaded by Node from their own files (a CommonJS one by require), so
-// their native addons and data files behave as under tsx; their resolved entry files are in the manifest too,
-// so a reinstall that moves them also means a new build.
+// node_modules stay outside the bundle, required by Node from their own files by their CommonJS entries (one
+// loaded by import() is required when the import() runs), so their native addons and data files behave as
+// under tsx; their resolved entry files are in the manifest too, so a reinstall that moves them also means a new
+// build.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 
 const CLI_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = path.join(CLI_ROOT, 'src', 'main.ts');
 const MANIFEST = 'manifest.json';
+const BUNDLE = 'main.cjs';
+const REQUIRED_WHEN_IMPORTED = 'required-when-imported';
+/** Code caches, one per verb, in a build's folder. */
+const CODE_CACHE = 'code-cache';
 /**
  * Builds no longer current are removed once this old. Not at once: a running `bevara serve` may still load a
  * chunk of the build it started from (an S3 store is opened lazily), and several checkouts' edits may race.
@@ -28,7 +39,7 @@ export function cacheDir() {
   return process.env.BEVARA_CLI_CACHE || path.join(CLI_ROOT, 'node_modules', '.cache', 'bevara-cli');
 }
 
-/** The file URL of the current build's entry, or undefined when there is none or a source changed since. */
+/** The current build's bundle file, or undefined when there is none or a source changed since. */
 export function freshBuild(cache) {
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(cache, MANIFEST), 'utf8'));
@@ -36,15 +47,15 @@ export function freshBuild(cache) {
       const stat = fs.statSync(file, { throwIfNoEntry: false });
       if (stat === undefined || stat.mtimeMs !== mtimeMs || stat.size !== size) return undefined;
     }
-    const entry = path.join(cache, manifest.build, 'main.js');
-    return fs.existsSync(entry) ? pathToFileURL(entry).href : undefined;
+    const bundle = path.join(cache, manifest.build, BUNDLE);
+    return fs.existsSync(bundle) ? bundle : undefined;
   } catch {
     return undefined; // no manifest yet, or not one this file wrote: build anew
   }
 }
 
 /**
- * Bundles the sources into a new build folder and makes it current; returns its entry's file URL. Safe to
+ * Bundles the sources into a new build folder and makes it current; returns its bundle file. Safe to
  * run in several processes at once: each writes into a private folder and renames it into place, and
  * identical sources give the same folder name.
  */
@@ -60,22 +71,20 @@ export async function build(cache) {
       // imported by its resolved path because the bundle does not live beside the importer's node_modules.
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.path.startsWith('@bevara/') || args.pluginData === 'resolving') return undefined;
-        const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
+        const resolved = await b.resolve(args.path, { kind: 'require-call', importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
-        if (resolved.external) return { path: args.path, external: true }; // a Node built-in
-        record(inputs, resolved.path);
-        if (args.kind === 'import-statement' && isCommonJs(resolved.path, inputs)) return { path: resolved.path, namespace: COMMONJS_LIBRARY };
-        return { path: resolved.path, external: true };
+        const target = resolved.external ? args.path : resolved.path; // a Node built-in, or a library's file
+        if (!resolved.external) {
+          record(inputs, resolved.path);
+          if (!isCommonJs(resolved.path, inputs)) return { errors: [{ text: `${args.path} has no CommonJS entry, which a CommonJS bundle needs` }] };
+        }
+        // A library loaded by import() is required when the import() runs: the bundle runs as a vm.Script, where
+        // V8 cannot make an import() of a function it took from the code cache.
+        if (args.kind === 'dynamic-import') return { path: target, namespace: REQUIRED_WHEN_IMPORTED };
+        return { path: target, external: true };
       });
-      // A CommonJS library is required, as from CommonJS. Imported, Node would first detect its format, scan
-      // its source for export names and wrap it in an ES module: a few milliseconds a library, and a command
-      // loads ten of them (better-sqlite3, node-forge, prom-client, libxmljs2, ...) before it does anything.
-      // Its exports reach the importer by esbuild's interop, with Node's meaning of a default import. Not so a
-      // library loaded by import(): esbuild would give that chunk a default export alone, no named ones.
-      b.onLoad({ filter: /.*/, namespace: COMMONJS_LIBRARY }, (args) => ({
-        contents: `module.exports = process.getBuiltinModule('node:module').createRequire(${JSON.stringify(args.path)})(${JSON.stringify(args.path)});`,
-        loader: 'js',
-      }));
+      b.onLoad({ filter: /.*/, namespace: REQUIRED_WHEN_IMPORTED }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      b.onResolve({ filter: /.*/, namespace: REQUIRED_WHEN_IMPORTED }, (args) => ({ path: args.path, external: true }));
       // import.meta.url must keep naming the source file: modules find their data files (schemas, PRONOM
       // signatures, package.json) relative to it, and in the bundle it would name the bundle. Anything else
       // of import.meta fails the build (and test/e2e/cli-bundle.test.ts with it) rather than run wrong.
@@ -103,12 +112,10 @@ export async function build(cache) {
   const result = await esbuild.build({
     entryPoints: [ENTRY],
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    outdir: path.join(cache, 'out'),
-    chunkNames: 'chunks/[name]-[hash]',
+    outfile: path.join(cache, 'out', BUNDLE),
     sourcemap: 'linked',
     metafile: true,
     write: false,
@@ -138,24 +145,61 @@ export async function build(cache) {
     } catch (e) {
       fs.rmSync(pending, { recursive: true, force: true });
       // Another process renamed the same build into place first.
-      if (!fs.existsSync(path.join(folder, 'main.js'))) throw e;
+      if (!fs.existsSync(path.join(folder, BUNDLE))) throw e;
     }
   }
   const manifestTmp = path.join(cache, `${MANIFEST}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`);
   fs.writeFileSync(manifestTmp, JSON.stringify({ build: id, inputs: Object.fromEntries(inputs) }));
   fs.renameSync(manifestTmp, path.join(cache, MANIFEST));
   removeSuperseded(cache, id);
-  return pathToFileURL(path.join(folder, 'main.js')).href;
+  return path.join(folder, BUNDLE);
 }
 
-const COMMONJS_LIBRARY = 'commonjs-library';
+/**
+ * Runs the bundle and returns its exports, with the code cache `verb` kept in the build's folder: read when it is
+ * there and V8 takes it, else written when the process ends, holding every function the run compiled. A cache
+ * that cannot be read or written only costs the time it would have saved. `mapped`: stack traces will be read
+ * (source maps are on), and Node maps them only for a file its own loader loaded: required, without a cache.
+ */
+export function runBundle(bundle, verb, mapped) {
+  if (mapped) return createRequire(import.meta.url)(bundle);
+  const codeCache = path.join(path.dirname(bundle), CODE_CACHE, `${/^[a-z][a-z-]{0,39}$/.test(verb ?? '') ? verb : 'other'}.v8`);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(codeCache);
+  } catch {
+    cachedData = undefined; // not made yet
+  }
+  const source = fs.readFileSync(bundle, 'utf8');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData,
+    // the bundle's import() of a library (pdf-lib, archiver) goes through Node's own loader
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => keepCodeCache(script, codeCache));
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
+  return module.exports;
+}
+
+function keepCodeCache(script, file) {
+  const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(temp, script.createCachedData(), { flag: 'wx' });
+    fs.renameSync(temp, file);
+  } catch {
+    fs.rmSync(temp, { force: true }); // a read-only install: the next start compiles again
+  }
+}
 
 /**
- * Whether Node loads the library file as CommonJS: a .cjs file, or a .js one whose package (nearest
+ * Whether Node loads the library file as CommonJS: a .cjs file, a .json file, or a .js one whose package (nearest
  * package.json, recorded as a source) does not say "type": "module".
  */
 function isCommonJs(file, inputs) {
-  if (file.endsWith('.cjs')) return true;
+  if (file.endsWith('.cjs') || file.endsWith('.json')) return true;
   if (!file.endsWith('.js')) return false;
   for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     const pkg = path.join(dir, 'package.json');
