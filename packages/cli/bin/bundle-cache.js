@@ -78,8 +78,9 @@ export async function build(cache) {
           record(inputs, resolved.path);
           if (!isCommonJs(resolved.path, inputs)) return { errors: [{ text: `${args.path} has no CommonJS entry, which a CommonJS bundle needs` }] };
         }
-        // A library loaded by import() is required when the import() runs: the bundle runs as a vm.Script, where
-        // V8 cannot make an import() of a function it took from the code cache.
+        // A library loaded by import() is required when the import() runs: the bundle runs as a vm.Script, where an
+        // import() needs Node's experimental loader hook (which warns on stderr, and failed for code taken from
+        // the code cache), so the bundle keeps none.
         if (args.kind === 'dynamic-import') return { path: target, namespace: REQUIRED_WHEN_IMPORTED };
         return { path: target, external: true };
       });
@@ -174,8 +175,6 @@ export function runBundle(bundle, verb, mapped) {
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
     cachedData,
-    // the bundle's import() of a library (pdf-lib, archiver) goes through Node's own loader
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => keepCodeCache(script, codeCache));
   const module = { exports: {} };
