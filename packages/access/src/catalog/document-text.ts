@@ -3,7 +3,7 @@
  * order. FTS5 wants its rows in rowid order (see extension.ts), and reading one document at a time left
  * the process waiting on the file system: a 10,000-document AIP took 4 s, the main thread mostly idle.
  */
-import { extractText, type TextKind } from '../search/text.ts';
+import { extractText, pdfBudget, type TextKind } from '../search/text.ts';
 
 /** One document to read for text: its AIP path, its reader and its stored size (for the byte budget). */
 export interface TextSource {
@@ -29,6 +29,8 @@ export async function forEachRecordText<R extends { sources: readonly TextSource
   read: (path: string) => Promise<Buffer>,
   emit: (record: R, text: string) => void,
 ): Promise<void> {
+  // one AIP's PDFs share the allowance for documents that pass a limit
+  const budget = pdfBudget();
   const texts = new Map<number, string[]>();
   let emitted = 0;
   // Every record before `frontier` has all its documents read: their rows can go out.
@@ -56,7 +58,7 @@ export async function forEachRecordText<R extends { sources: readonly TextSource
     for (const [index, record] of records.entries()) {
       for (const source of record.sources) {
         while (running.length > 0 && (running.length >= MAX_TEXT_READS || bytes + source.size > MAX_TEXT_BYTES)) await finishOldest(index);
-        const text = read(source.path).then((b) => extractText(source.kind, b));
+        const text = read(source.path).then((b) => extractText(source.kind, b, budget));
         running.push({ record: index, size: source.size, text: text.then((t): Settled => ({ ok: true, text: t }), (error: unknown): Settled => ({ ok: false, error })) });
         bytes += source.size;
       }

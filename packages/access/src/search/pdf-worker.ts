@@ -1,8 +1,12 @@
 /**
  * The text of PDF documents, read by pdf.js on a worker thread. pdf.js parses what submitters sent: on the
  * archive's own thread a crafted document could hold it as long as it liked, or fill its heap, and with it the
- * ingest or the server. On the worker each document has a time limit and the worker a heap limit; a document
- * that passes either gives no text (as an unreadable one does), and the next document gets a new worker.
+ * ingest or the server. On the worker each document has a time limit, and a memory limit: the worker's heap, and
+ * what the process grows by while the document is read (pdf.js inflates streams into buffers outside the heap; a
+ * 783 KB PDF whose content inflates to 768 MB took 2 GB). A document that passes a limit gives no text (as an
+ * unreadable one does), the worker is ended and the next document gets a new one. An AIP's documents share a
+ * budget (PdfBudget): after a few have passed a limit the rest are not read, so a package of crafted PDFs cannot
+ * hold the archive's write lock (indexing runs under it) for an hour.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -11,11 +15,19 @@ import { Worker } from 'node:worker_threads';
 export interface PdfWorkerLimits {
   /** Time one document may take, from when the worker takes it. */
   documentMillis: number;
-  /** The worker's heap (V8's old generation), in MB. */
-  heapMb: number;
+  /** The worker's heap (V8's old generation), and what the process may grow by while one document is read, in MB. */
+  memoryMb: number;
   /** Characters of text kept per document. */
   maxChars: number;
 }
+
+/** How many more documents (of one AIP) may pass a limit before the rest of them are not read at all. */
+export interface PdfBudget {
+  overLimitLeft: number;
+}
+
+/** How often the process's memory is looked at while a document is read. */
+const MEMORY_CHECK_MILLIS = 50;
 
 // Plain JavaScript run with `eval`, so it loads the same under tsx, vitest and a build.
 const WORKER_SOURCE = `
@@ -61,8 +73,16 @@ parentPort.on('message', ({ id, bytes }) => {
 `;
 
 interface Job {
-  bytes: ArrayBuffer;
+  bytes: Buffer;
+  budget: PdfBudget;
   resolve: (text: string) => void;
+}
+
+interface Running {
+  id: number;
+  job: Job;
+  timer: NodeJS.Timeout;
+  memory: NodeJS.Timeout;
 }
 
 /** One worker at a time, one document at a time: the text of a document that fails in any way is ''. */
@@ -70,25 +90,27 @@ export class PdfTextWorker {
   readonly #limits: PdfWorkerLimits;
   readonly #queue: Job[] = [];
   #worker: Worker | undefined;
-  #current: { id: number; job: Job; timer: NodeJS.Timeout } | undefined;
+  #current: Running | undefined;
   #nextId = 0;
 
+  /** `limits` is read as each document starts: a change holds from the next one on. */
   constructor(limits: PdfWorkerLimits) {
     this.#limits = limits;
   }
 
-  /** Starts the worker, which loads pdf.js, ahead of the first document. */
+  /** Starts the worker, which loads pdf.js, ahead of the first document. A worker that cannot start is left to text(). */
   start(): void {
-    this.#worker ??= this.#spawn();
+    try {
+      this.#worker ??= this.#spawn();
+    } catch {
+      // text() tries again, and gives no text if it fails too
+    }
   }
 
-  /** The document's text, '' when it cannot be read within the limits. */
-  text(bytes: Buffer): Promise<string> {
+  /** The document's text, '' when it cannot be read within the limits or `budget` is spent. */
+  text(bytes: Buffer, budget: PdfBudget): Promise<string> {
     return new Promise((resolve) => {
-      // a copy of its own, handed over: the caller's Buffer may be a view of a larger one
-      const copy = new ArrayBuffer(bytes.length);
-      new Uint8Array(copy).set(bytes);
-      this.#queue.push({ bytes: copy, resolve });
+      this.#queue.push({ bytes, budget, resolve });
       this.#next();
     });
   }
@@ -96,8 +118,8 @@ export class PdfTextWorker {
   #spawn(): Worker {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { pdfjs: PDFJS_URL, pdfjsWorker: PDFJS_WORKER_URL, maxChars: this.#limits.maxChars },
-      resourceLimits: { maxOldGenerationSizeMb: this.#limits.heapMb },
+      workerData: { ...pdfjsUrls(), maxChars: this.#limits.maxChars },
+      resourceLimits: { maxOldGenerationSizeMb: this.#limits.memoryMb },
     });
     worker.on('message', ({ id, text }: { id: number; text: string }) => {
       if (this.#current?.id !== id) return;
@@ -117,24 +139,51 @@ export class PdfTextWorker {
   }
 
   #next(): void {
-    if (this.#current || this.#queue.length === 0) return;
-    const job = this.#queue.shift()!;
-    const worker = (this.#worker ??= this.#spawn());
+    while (!this.#current && this.#queue.length > 0) {
+      const job = this.#queue.shift()!;
+      if (job.budget.overLimitLeft <= 0) {
+        job.resolve('');
+        continue;
+      }
+      let worker: Worker;
+      try {
+        worker = this.#worker ??= this.#spawn();
+      } catch {
+        job.resolve(''); // no worker can start (a thread limit): no text, as for an unreadable document
+        continue;
+      }
+      this.#run(worker, job);
+    }
+  }
+
+  #run(worker: Worker, job: Job): void {
     const id = this.#nextId++;
-    const timer = setTimeout(() => {
-      // the worker is still on it: it goes, and the document gives no text
+    const limits = this.#limits;
+    // past a limit, with the worker still on it: it goes, and the document gives no text
+    const end = (): void => {
+      job.budget.overLimitLeft--;
       this.#worker = undefined;
       void worker.terminate();
       this.#settle('');
-    }, this.#limits.documentMillis);
-    this.#current = { id, job, timer };
+    };
+    const timer = setTimeout(end, limits.documentMillis);
+    const rssAtStart = process.memoryUsage.rss();
+    const memory = setInterval(() => {
+      if (process.memoryUsage.rss() - rssAtStart > limits.memoryMb * 1024 * 1024) end();
+    }, MEMORY_CHECK_MILLIS);
+    this.#current = { id, job, timer, memory };
     worker.ref();
-    worker.postMessage({ id, bytes: job.bytes }, [job.bytes]);
+    // a copy of its own, handed over, made only now: the caller's Buffer may be a view of a larger one, and
+    // copies made as documents queue would double what the queue holds
+    const bytes = new ArrayBuffer(job.bytes.length);
+    new Uint8Array(bytes).set(job.bytes);
+    worker.postMessage({ id, bytes }, [bytes]);
   }
 
   #settle(text: string): void {
     const current = this.#current!;
     clearTimeout(current.timer);
+    clearInterval(current.memory);
     this.#current = undefined;
     this.#worker?.unref();
     current.job.resolve(text);
@@ -142,6 +191,11 @@ export class PdfTextWorker {
   }
 }
 
-const resolve = createRequire(import.meta.url).resolve;
-const PDFJS_URL = pathToFileURL(resolve('pdfjs-dist/legacy/build/pdf.mjs')).href;
-const PDFJS_WORKER_URL = pathToFileURL(resolve('pdfjs-dist/legacy/build/pdf.worker.mjs')).href;
+/** Resolved when the first worker starts: a command that reads no PDF does not need pdfjs-dist installed. */
+function pdfjsUrls(): { pdfjs: string; pdfjsWorker: string } {
+  const resolve = createRequire(import.meta.url).resolve;
+  return {
+    pdfjs: pathToFileURL(resolve('pdfjs-dist/legacy/build/pdf.mjs')).href,
+    pdfjsWorker: pathToFileURL(resolve('pdfjs-dist/legacy/build/pdf.worker.mjs')).href,
+  };
+}

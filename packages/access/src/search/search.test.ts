@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createDeflate } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { ftsQuery } from './fts-query.ts';
-import { PdfTextWorker, type PdfWorkerLimits } from './pdf-worker.ts';
+import { PdfTextWorker, type PdfBudget, type PdfWorkerLimits } from './pdf-worker.ts';
 import { extractText, textKindOf } from './text.ts';
 
 describe('ftsQuery', () => {
@@ -55,47 +58,100 @@ describe('document text', () => {
 });
 
 describe('PDF worker', () => {
-  // Limits are read per document (time) and per worker (heap): one object, changed between documents.
-  const limits = (over: Partial<PdfWorkerLimits>): PdfWorkerLimits => ({ documentMillis: 30_000, heapMb: 256, maxChars: 1000, ...over });
+  // Limits are read as each document starts: one object, changed between documents.
+  const limits = (over: Partial<PdfWorkerLimits>): PdfWorkerLimits => ({ documentMillis: 30_000, memoryMb: 256, maxChars: 1000, ...over });
+  const plenty = (): PdfBudget => ({ overLimitLeft: 100 });
 
   it('gives a document over its time limit no text, and the next document a new worker', async () => {
     const l = limits({ documentMillis: 1 });
     const pdf = new PdfTextWorker(l);
     // loading pdf.js alone takes longer than a millisecond
-    expect(await pdf.text(minimalPdf('Beslut om bygglov'))).toBe('');
+    expect(await pdf.text(minimalPdf('Beslut om bygglov'), plenty())).toBe('');
     l.documentMillis = 30_000;
-    expect(await pdf.text(minimalPdf('Beslut om bygglov'))).toContain('Beslut om bygglov');
+    expect(await pdf.text(minimalPdf('Beslut om bygglov'), plenty())).toContain('Beslut om bygglov');
   });
 
-  it('gives no text for a document whose worker runs out of heap, and reads the next one', async () => {
-    const l = limits({ heapMb: 1 });
+  it('ends a document that makes the process grow past the memory limit (a stream that inflates to 384 MB)', async () => {
+    const pdf = new PdfTextWorker(limits({ memoryMb: 128 }));
+    // the page's text comes after the spaces: read whole, the document would give it
+    const bomb = await deflatedPdf(384 * 1024 * 1024, 'Slutet av sidan');
+    expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
+    expect(await pdf.text(bomb, plenty())).toBe('');
+    expect(await pdf.text(minimalPdf('Sedan'), plenty())).toContain('Sedan');
+    // the same document under a limit it fits in gives its text
+    expect(await new PdfTextWorker(limits({ memoryMb: 4096 })).text(bomb, plenty())).toContain('Slutet av sidan');
+  }, 60_000);
+
+  it('gives no text when its worker dies (out of heap), and reads the next document', async () => {
+    const l = limits({ memoryMb: 1 });
     const pdf = new PdfTextWorker(l);
-    const [first, second] = await Promise.all([pdf.text(minimalPdf('Först')), pdf.text(minimalPdf('Sedan'))]);
+    const [first, second] = await Promise.all([pdf.text(minimalPdf('Först'), plenty()), pdf.text(minimalPdf('Sedan'), plenty())]);
     expect([first, second]).toEqual(['', '']);
-    l.heapMb = 256;
-    expect(await pdf.text(minimalPdf('Tredje'))).toContain('Tredje');
+    l.memoryMb = 256;
+    expect(await pdf.text(minimalPdf('Tredje'), plenty())).toContain('Tredje');
+  });
+
+  it('reads no more of an AIP once its budget of documents over a limit is spent', async () => {
+    const l = limits({ documentMillis: 1 });
+    const pdf = new PdfTextWorker(l);
+    const budget: PdfBudget = { overLimitLeft: 2 };
+    expect(await pdf.text(minimalPdf('Ett'), budget)).toBe('');
+    expect(await pdf.text(minimalPdf('Två'), budget)).toBe('');
+    expect(budget.overLimitLeft).toBe(0);
+    l.documentMillis = 30_000;
+    expect(await pdf.text(minimalPdf('Tre'), budget)).toBe('');
+    expect(await pdf.text(minimalPdf('Tre'), plenty())).toContain('Tre');
   });
 });
+
+/** A one-page PDF whose content stream (FlateDecode) is `spaces` spaces and then one line of text. */
+async function deflatedPdf(spaces: number, line: string): Promise<Buffer> {
+  const chunk = Buffer.alloc(1024 * 1024, 0x20);
+  const parts: Buffer[] = [];
+  await pipeline(
+    Readable.from((function* () {
+      for (let n = 0; n < spaces; n += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, spaces - n));
+      yield Buffer.from(`BT /F1 12 Tf 72 720 Td (${line}) Tj ET`, 'latin1');
+    })()),
+    createDeflate(),
+    async function* (source) {
+      for await (const c of source) parts.push(c as Buffer);
+    },
+  );
+  return pdfOf(Buffer.concat(parts), '/Filter /FlateDecode');
+}
 
 /** A one-page PDF with one line of Helvetica text in WinAnsiEncoding (which has å ä ö), cross-reference table included. */
 function minimalPdf(line: string): Buffer {
   const text = Buffer.from(line, 'latin1').toString('latin1').replace(/[\\()]/g, (c) => `\\${c}`);
-  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+  return pdfOf(Buffer.from(`BT /F1 12 Tf 72 720 Td (${text}) Tj ET`, 'latin1'), '');
+}
+
+/** A one-page PDF with Helvetica as /F1 and `content` as its page's content stream (`filter`: its dictionary entries). */
+function pdfOf(content: Buffer, filter: string): Buffer {
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
-    `<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`,
   ];
-  let out = '%PDF-1.4\n';
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n', 'latin1')];
+  let length = parts[0]!.length;
   const offsets: number[] = [];
+  const add = (b: Buffer): void => {
+    parts.push(b);
+    length += b.length;
+  };
   objects.forEach((o, i) => {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    offsets.push(length);
+    add(Buffer.from(`${i + 1} 0 obj\n${o}\nendobj\n`, 'latin1'));
   });
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  offsets.push(length);
+  add(Buffer.from(`5 0 obj\n<< /Length ${content.length} ${filter} >>\nstream\n`, 'latin1'));
+  add(content);
+  add(Buffer.from('\nendstream\nendobj\n', 'latin1'));
+  const xref = length;
+  add(Buffer.from(`xref\n0 6\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`, 'latin1'));
+  add(Buffer.from(`trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`, 'latin1'));
+  return Buffer.concat(parts);
 }

@@ -5,7 +5,7 @@
  * be read gives no text rather than failing the catalog row of its AIP.
  */
 import { SaxesParser } from 'saxes';
-import { PdfTextWorker } from './pdf-worker.ts';
+import { PdfTextWorker, type PdfBudget } from './pdf-worker.ts';
 
 /** Characters of text kept per document. */
 export const MAX_TEXT_CHARS = 200_000;
@@ -24,9 +24,10 @@ export function textKindOf(path: string, mimeType: string | null): TextKind | un
   return undefined;
 }
 
-export async function extractText(kind: TextKind, bytes: Buffer): Promise<string> {
+/** `budget`: shared by one AIP's documents (pdfBudget()). */
+export async function extractText(kind: TextKind, bytes: Buffer, budget: PdfBudget = pdfBudget()): Promise<string> {
   try {
-    const text = kind === 'pdf' ? await pdfText(bytes) : kind === 'xml' ? xmlText(bytes) : bytes.toString('utf8');
+    const text = kind === 'pdf' ? await pdfWorker.text(bytes, budget) : kind === 'xml' ? xmlText(bytes) : bytes.toString('utf8');
     return normalise(text).slice(0, MAX_TEXT_CHARS);
   } catch {
     return '';
@@ -61,15 +62,18 @@ function xmlText(bytes: Buffer): string {
  */
 const PDF_DOCUMENT_MILLIS = 60_000;
 /** pdf.js holds a parsed document of MAX_TEXT_SOURCE_BYTES in a few times its size. */
-const PDF_HEAP_MB = 512;
+const PDF_MEMORY_MB = 512;
+/** Documents of one AIP that may pass a limit before the rest of its PDFs are not read. */
+const PDF_OVER_LIMIT_PER_AIP = 2;
 
-const pdfWorker = new PdfTextWorker({ documentMillis: PDF_DOCUMENT_MILLIS, heapMb: PDF_HEAP_MB, maxChars: MAX_TEXT_CHARS });
+const pdfWorker = new PdfTextWorker({ documentMillis: PDF_DOCUMENT_MILLIS, memoryMb: PDF_MEMORY_MB, maxChars: MAX_TEXT_CHARS });
+
+/** A budget for one AIP's PDFs. */
+export function pdfBudget(): PdfBudget {
+  return { overLimitLeft: PDF_OVER_LIMIT_PER_AIP };
+}
 
 /** Starts the PDF reader's worker ahead of the first document: it loads pdf.js meanwhile. */
 export function preparePdfText(): void {
   pdfWorker.start();
-}
-
-function pdfText(bytes: Buffer): Promise<string> {
-  return pdfWorker.text(bytes);
 }

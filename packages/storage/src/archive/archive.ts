@@ -258,7 +258,13 @@ export class Archive {
     now: Date,
     event: (inv: Inventory) => AuditEvent,
   ): Promise<Inventory> {
-    for (const x of this.extensions) x.prepare?.();
+    for (const x of this.extensions) {
+      try {
+        x.prepare?.();
+      } catch {
+        // only a head start: index() does without it
+      }
+    }
     const signer = this.keys.signer();
     const root = objectRootFor(id);
     const version = previous ? versionNumber(previous.head) + 1 : 1;

@@ -208,7 +208,7 @@ function sendDigests(): void {
 
 /**
  * The least busy hash worker with room for another digest message, if any. Another worker starts only when every
- * running one is busy: a worker's start costs about 0.1 s of CPU, which one file's digest (a package's) does not
+ * running one is busy: a worker's start costs tens of ms of CPU, which one file's digest (a package's) does not
  * repay. A verify or audit starts them all up front (startHashWorkers).
  */
 function freeHasher(): HashWorker | undefined {
@@ -230,7 +230,7 @@ const queuedWrites: QueuedWrite[] = [];
 let writesInFlight = 0;
 let writesScheduled = false;
 /**
- * Files a burst puts on one worker before it spreads to more: a worker's start costs about 0.1 s of CPU, and a
+ * Files a burst puts on a worker that has to start for them: a worker's start costs tens of ms of CPU, and a
  * package's closing files (a handful, a few KB) would otherwise start three.
  */
 const WRITES_PER_WORKER_MIN = 16;
@@ -255,7 +255,12 @@ function scheduleWrites(): void {
   writesScheduled = true;
   setImmediate(() => {
     writesScheduled = false;
-    const perWorker = Math.max(WRITES_PER_WORKER_MIN, Math.ceil(queuedWrites.length / (WORKERS - writesInFlight)));
+    // One batch per free worker, evenly; a worker that would have to start first gets WRITES_PER_WORKER_MIN files
+    // at least, an idle one any number.
+    const waiting = queuedWrites.length;
+    const idle = workers.filter((w) => w.load === 0).length;
+    const batches = Math.max(1, Math.min(WORKERS - writesInFlight, Math.max(idle, Math.ceil(waiting / WRITES_PER_WORKER_MIN))));
+    const perWorker = Math.ceil(waiting / batches);
     while (queuedWrites.length > 0 && writesInFlight < WORKERS) sendWrites(perWorker);
   });
 }

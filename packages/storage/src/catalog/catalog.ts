@@ -56,7 +56,7 @@ export interface CatalogExtension {
   remove(db: Database.Database, aipId: string): void;
   /**
    * A version that will be indexed begins to be written: a slow preparation for index() (loading a document
-   * parser) can start now and overlap the write. Must not throw; index() works without it.
+   * parser) can start now and overlap the write. index() must work without it; what it throws is ignored.
    */
   prepare?(): void;
 }

@@ -8,7 +8,7 @@ import { Archive } from '../archive/archive.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
 import { verifyObject } from '../verify/object.ts';
 import { runAudit } from './audit.ts';
-import { AUDIT_STATE_FILE, readAuditState, storesDue } from './state.ts';
+import { AUDIT_STATE_FILE, readAuditState, storesDue, writeAuditState } from './state.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -163,6 +163,13 @@ describe('fixity audit', () => {
     fs.rmdirSync(path.join(dir, AUDIT_STATE_FILE));
     fs.writeFileSync(path.join(dir, AUDIT_STATE_FILE), '{"format":"other"}');
     expect(() => readAuditState(dir)).toThrow(expect.objectContaining({ code: 'S-006' }));
+  });
+
+  it('an audit state that cannot be saved is S-027, and leaves no temporary file', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, AUDIT_STATE_FILE, 'in-the-way'), { recursive: true });
+    expect(() => writeAuditState(dir, readAuditState(tempDir()))).toThrow(expect.objectContaining({ code: 'S-027' }));
+    expect(fs.readdirSync(dir)).toEqual([AUDIT_STATE_FILE]);
   });
 
   it('an edited audit-log entry fails the audit', async () => {

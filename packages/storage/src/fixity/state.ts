@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { StorageError } from '../errors.ts';
+import { isNoSpaceError, StorageError } from '../errors.ts';
 
 export const AUDIT_STATE_FILE = 'audit-state.json';
 
@@ -92,18 +92,31 @@ export function readAuditState(archiveDir: string): AuditState {
   }
 }
 
-/** Written to a temporary file, synced and renamed: a crash leaves the old state or the new one. */
+/**
+ * Written to a temporary file, synced and renamed: a crash leaves the old state or the new one. A full disk is
+ * S-025, any other file-system error S-027, and neither leaves the temporary file.
+ */
 export function writeAuditState(archiveDir: string, state: AuditState): void {
   const file = path.join(archiveDir, AUDIT_STATE_FILE);
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, JSON.stringify(state) + '\n');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, JSON.stringify(state) + '\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // the folder refuses this too; the error that stopped the save says why
+    }
+    if (isNoSpaceError(e)) throw new StorageError('S-025', `no space left to save the audit state ${file}`, { path: file }, { cause: e });
+    throw new StorageError('S-027', `cannot save the audit state ${file}: ${(e as Error).message}`, { path: file }, { cause: e });
   }
-  fs.renameSync(tmp, file);
 }
 
 /**
