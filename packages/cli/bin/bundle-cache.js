@@ -5,27 +5,27 @@
 //
 // One file, CommonJS, run through vm.Script so that V8's code cache can be kept beside it (runBundle): with it a
 // start skips parsing and compiling what the command ran last time (an ES module graph cannot use a code cache
-// in Node 20). Each verb keeps its own cache, made at the end of its first run, holding the functions it used.
+// in Node 20). Each verb keeps its own cache, made at the end of its first successful run, holding the functions
+// it used.
 //
 // The cache holds one folder per build, named by the hash of its output, and manifest.json naming the
 // current one and every file it was made from with its mtime and size. A start stats those files (a few
 // milliseconds); any difference, a vanished file or a missing manifest means a new build. Libraries in
-// node_modules stay outside the bundle, required by Node from their own files by their CommonJS entries (one
-// loaded by import() is required when the import() runs), so their native addons and data files behave as
-// under tsx; their resolved entry files are in the manifest too, so a reinstall that moves them also means a new
-// build.
+// node_modules stay outside the bundle, required by Node from their own files by their CommonJS entries (also
+// one loaded by import(): the bundle keeps no import()), so their native addons and data files behave as under
+// tsx; their resolved entry files are in the manifest too, so a reinstall that moves them also means a new build.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 
 const CLI_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = path.join(CLI_ROOT, 'src', 'main.ts');
 const MANIFEST = 'manifest.json';
 const BUNDLE = 'main.cjs';
-const REQUIRED_WHEN_IMPORTED = 'required-when-imported';
 /** Code caches, one per verb, in a build's folder. */
 const CODE_CACHE = 'code-cache';
 /**
@@ -68,7 +68,7 @@ export async function build(cache) {
     name: 'bevara-workspace',
     setup(b) {
       // Workspace packages (@bevara/*) and relative imports are bundled; every other package stays external,
-      // imported by its resolved path because the bundle does not live beside the importer's node_modules.
+      // required by its resolved path because the bundle does not live beside the importer's node_modules.
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.path.startsWith('@bevara/') || args.pluginData === 'resolving') return undefined;
         const resolved = await b.resolve(args.path, { kind: 'require-call', importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
@@ -78,14 +78,8 @@ export async function build(cache) {
           record(inputs, resolved.path);
           if (!isCommonJs(resolved.path, inputs)) return { errors: [{ text: `${args.path} has no CommonJS entry, which a CommonJS bundle needs` }] };
         }
-        // A library loaded by import() is required when the import() runs: the bundle runs as a vm.Script, where an
-        // import() needs Node's experimental loader hook (which warns on stderr, and failed for code taken from
-        // the code cache), so the bundle keeps none.
-        if (args.kind === 'dynamic-import') return { path: target, namespace: REQUIRED_WHEN_IMPORTED };
         return { path: target, external: true };
       });
-      b.onLoad({ filter: /.*/, namespace: REQUIRED_WHEN_IMPORTED }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
-      b.onResolve({ filter: /.*/, namespace: REQUIRED_WHEN_IMPORTED }, (args) => ({ path: args.path, external: true }));
       // import.meta.url must keep naming the source file: modules find their data files (schemas, PRONOM
       // signatures, package.json) relative to it, and in the bundle it would name the bundle. Anything else
       // of import.meta fails the build (and test/e2e/cli-bundle.test.ts with it) rather than run wrong.
@@ -117,6 +111,9 @@ export async function build(cache) {
     platform: 'node',
     target: 'node20',
     outfile: path.join(cache, 'out', BUNDLE),
+    // Every import() becomes a require() when it runs: the bundle runs as a vm.Script, where an import() needs
+    // Node's experimental loader hook (which warns on stderr, and failed for code taken from the code cache).
+    supported: { 'dynamic-import': false },
     sourcemap: 'linked',
     metafile: true,
     write: false,
@@ -158,13 +155,16 @@ export async function build(cache) {
 
 /**
  * Runs the bundle and returns its exports, with the code cache `verb` kept in the build's folder: read when it is
- * there and V8 takes it, else written when the process ends, holding every function the run compiled. A cache
- * that cannot be read or written only costs the time it would have saved. `mapped`: stack traces will be read
- * (source maps are on), and Node maps them only for a file its own loader loaded: required, without a cache.
+ * there and V8 takes it, else written when a successful run ends (exit status 0), holding every function the run
+ * compiled: a failed run (a mistyped verb, a missing archive) compiles little and would make a poor cache. Named
+ * by V8's cache version too, so processes started with other V8 flags or another Node keep their own. A cache that
+ * cannot be read or written only costs the time it would have saved. `mapped`: stack traces will be read (source
+ * maps are on), and Node maps them only for a file its own loader loaded: required, without a cache.
  */
 export function runBundle(bundle, verb, mapped) {
   if (mapped) return createRequire(import.meta.url)(bundle);
-  const codeCache = path.join(path.dirname(bundle), CODE_CACHE, `${/^[a-z][a-z-]{0,39}$/.test(verb ?? '') ? verb : 'other'}.v8`);
+  const name = /^[a-z][a-z-]{0,39}$/.test(verb ?? '') ? verb : 'other';
+  const codeCache = path.join(path.dirname(bundle), CODE_CACHE, `${name}-${v8.cachedDataVersionTag()}.v8`);
   let cachedData;
   try {
     cachedData = fs.readFileSync(codeCache);
@@ -172,11 +172,12 @@ export function runBundle(bundle, verb, mapped) {
     cachedData = undefined; // not made yet
   }
   const source = fs.readFileSync(bundle, 'utf8');
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: bundle,
-    cachedData,
-  });
-  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => keepCodeCache(script, codeCache));
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', (code) => {
+      if (code === 0) keepCodeCache(script, codeCache);
+    });
+  }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
   return module.exports;
@@ -184,12 +185,18 @@ export function runBundle(bundle, verb, mapped) {
 
 function keepCodeCache(script, file) {
   const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  let fd;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temp, script.createCachedData(), { flag: 'wx' });
+    // opened before the cache is made: where nothing can be written (a read-only install) it is not made at all
+    fd = fs.openSync(temp, 'wx');
+    fs.writeSync(fd, script.createCachedData());
+    fs.closeSync(fd);
+    fd = undefined;
     fs.renameSync(temp, file);
   } catch {
-    fs.rmSync(temp, { force: true }); // a read-only install: the next start compiles again
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(temp, { force: true }); // the next start compiles again
   }
 }
 

@@ -5,8 +5,8 @@
  * what the process grows by while the document is read (pdf.js inflates streams into buffers outside the heap; a
  * 783 KB PDF whose content inflates to 768 MB took 2 GB). A document that passes a limit gives no text (as an
  * unreadable one does), the worker is ended and the next document gets a new one. An AIP's documents share a
- * budget (PdfBudget): after a few have passed a limit the rest are not read, so a package of crafted PDFs cannot
- * hold the archive's write lock (indexing runs under it) for an hour.
+ * budget (PdfBudget): once a few have passed a limit, or all together have taken their time, the rest are not
+ * read, so a package of crafted PDFs cannot hold the archive's write lock (indexing runs under it) for an hour.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -21,13 +21,19 @@ export interface PdfWorkerLimits {
   maxChars: number;
 }
 
-/** How many more documents (of one AIP) may pass a limit before the rest of them are not read at all. */
+/**
+ * What one AIP's PDFs may still take before the rest of them are not read at all: documents that pass a limit,
+ * and reading time in all.
+ */
 export interface PdfBudget {
   overLimitLeft: number;
+  millisLeft: number;
 }
 
 /** How often the process's memory is looked at while a document is read. */
 const MEMORY_CHECK_MILLIS = 50;
+/** Looks in a row that find the worker over its memory limit before it is ended (not a passing peak). */
+const MEMORY_CHECKS_OVER = 2;
 
 // Plain JavaScript run with `eval`, so it loads the same under tsx, vitest and a build.
 const WORKER_SOURCE = `
@@ -81,6 +87,10 @@ interface Job {
 interface Running {
   id: number;
   job: Job;
+  started: number;
+  /** The time the document may take; all of it is charged to the budget when it runs out. */
+  allowed: number;
+  timedOut: boolean;
   timer: NodeJS.Timeout;
   memory: NodeJS.Timeout;
 }
@@ -125,11 +135,15 @@ export class PdfTextWorker {
       if (this.#current?.id !== id) return;
       this.#settle(text);
     });
-    // Out of heap, or ended: the document it held gives no text, and the next one a new worker.
+    // Out of heap, or ended: the document it held gives no text (and counts as over a limit), the next one a new
+    // worker.
     const gone = (): void => {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
-      if (this.#current) this.#settle('');
+      if (this.#current) {
+        this.#current.job.budget.overLimitLeft--;
+        this.#settle('');
+      }
     };
     worker.on('error', gone);
     worker.on('exit', gone);
@@ -141,7 +155,7 @@ export class PdfTextWorker {
   #next(): void {
     while (!this.#current && this.#queue.length > 0) {
       const job = this.#queue.shift()!;
-      if (job.budget.overLimitLeft <= 0) {
+      if (job.budget.overLimitLeft <= 0 || job.budget.millisLeft <= 0) {
         job.resolve('');
         continue;
       }
@@ -166,12 +180,25 @@ export class PdfTextWorker {
       void worker.terminate();
       this.#settle('');
     };
-    const timer = setTimeout(end, limits.documentMillis);
-    const rssAtStart = process.memoryUsage.rss();
+    const allowed = Math.min(limits.documentMillis, job.budget.millisLeft);
+    const timer = setTimeout(() => {
+      running.timedOut = true;
+      end();
+    }, allowed);
+    // The worker's memory is what the process holds beyond this thread's own heap and buffers: another part of
+    // the process allocating meanwhile does not count against the document.
+    const others = (): number => {
+      const m = process.memoryUsage();
+      return m.rss - m.heapTotal - m.external;
+    };
+    const atStart = others();
+    let over = 0;
     const memory = setInterval(() => {
-      if (process.memoryUsage.rss() - rssAtStart > limits.memoryMb * 1024 * 1024) end();
+      over = others() - atStart > limits.memoryMb * 1024 * 1024 ? over + 1 : 0;
+      if (over >= MEMORY_CHECKS_OVER) end();
     }, MEMORY_CHECK_MILLIS);
-    this.#current = { id, job, timer, memory };
+    const running: Running = { id, job, started: performance.now(), allowed, timedOut: false, timer, memory };
+    this.#current = running;
     worker.ref();
     // a copy of its own, handed over, made only now: the caller's Buffer may be a view of a larger one, and
     // copies made as documents queue would double what the queue holds
@@ -184,6 +211,8 @@ export class PdfTextWorker {
     const current = this.#current!;
     clearTimeout(current.timer);
     clearInterval(current.memory);
+    // a timer may fire a little early by the clock read here
+    current.job.budget.millisLeft -= current.timedOut ? current.allowed : performance.now() - current.started;
     this.#current = undefined;
     this.#worker?.unref();
     current.job.resolve(text);

@@ -60,7 +60,7 @@ describe('document text', () => {
 describe('PDF worker', () => {
   // Limits are read as each document starts: one object, changed between documents.
   const limits = (over: Partial<PdfWorkerLimits>): PdfWorkerLimits => ({ documentMillis: 30_000, memoryMb: 256, maxChars: 1000, ...over });
-  const plenty = (): PdfBudget => ({ overLimitLeft: 100 });
+  const plenty = (): PdfBudget => ({ overLimitLeft: 100, millisLeft: 600_000 });
 
   it('gives a document over its time limit no text, and the next document a new worker', async () => {
     const l = limits({ documentMillis: 1 });
@@ -85,8 +85,11 @@ describe('PDF worker', () => {
   it('gives no text when its worker dies (out of heap), and reads the next document', async () => {
     const l = limits({ memoryMb: 1 });
     const pdf = new PdfTextWorker(l);
-    const [first, second] = await Promise.all([pdf.text(minimalPdf('Först'), plenty()), pdf.text(minimalPdf('Sedan'), plenty())]);
+    const budget = plenty();
+    const [first, second] = await Promise.all([pdf.text(minimalPdf('Först'), budget), pdf.text(minimalPdf('Sedan'), budget)]);
     expect([first, second]).toEqual(['', '']);
+    // each counts as a document over a limit
+    expect(budget.overLimitLeft).toBe(98);
     l.memoryMb = 256;
     expect(await pdf.text(minimalPdf('Tredje'), plenty())).toContain('Tredje');
   });
@@ -94,13 +97,25 @@ describe('PDF worker', () => {
   it('reads no more of an AIP once its budget of documents over a limit is spent', async () => {
     const l = limits({ documentMillis: 1 });
     const pdf = new PdfTextWorker(l);
-    const budget: PdfBudget = { overLimitLeft: 2 };
+    const budget: PdfBudget = { overLimitLeft: 2, millisLeft: 600_000 };
     expect(await pdf.text(minimalPdf('Ett'), budget)).toBe('');
     expect(await pdf.text(minimalPdf('Två'), budget)).toBe('');
     expect(budget.overLimitLeft).toBe(0);
     l.documentMillis = 30_000;
     expect(await pdf.text(minimalPdf('Tre'), budget)).toBe('');
     expect(await pdf.text(minimalPdf('Tre'), plenty())).toContain('Tre');
+  });
+
+  it("reads no more of an AIP once its PDFs have taken the AIP's time", async () => {
+    const pdf = new PdfTextWorker(limits({}));
+    const budget: PdfBudget = { overLimitLeft: 100, millisLeft: 1 };
+    // the first document may take what is left, a millisecond, and does not finish in it
+    expect(await pdf.text(minimalPdf('Ett'), budget)).toBe('');
+    expect(budget.millisLeft).toBeLessThanOrEqual(0);
+    budget.overLimitLeft = 100;
+    expect(await pdf.text(minimalPdf('Två'), budget)).toBe('');
+    expect(budget.overLimitLeft).toBe(100);
+    expect(await pdf.text(minimalPdf('Två'), plenty())).toContain('Två');
   });
 });
 

@@ -65,12 +65,14 @@ const PDF_DOCUMENT_MILLIS = 60_000;
 const PDF_MEMORY_MB = 512;
 /** Documents of one AIP that may pass a limit before the rest of its PDFs are not read. */
 const PDF_OVER_LIMIT_PER_AIP = 2;
+/** Time all of one AIP's PDFs may take, after which the rest are not read (some thousands of ordinary ones fit). */
+const PDF_MILLIS_PER_AIP = 10 * 60_000;
 
 const pdfWorker = new PdfTextWorker({ documentMillis: PDF_DOCUMENT_MILLIS, memoryMb: PDF_MEMORY_MB, maxChars: MAX_TEXT_CHARS });
 
 /** A budget for one AIP's PDFs. */
 export function pdfBudget(): PdfBudget {
-  return { overLimitLeft: PDF_OVER_LIMIT_PER_AIP };
+  return { overLimitLeft: PDF_OVER_LIMIT_PER_AIP, millisLeft: PDF_MILLIS_PER_AIP };
 }
 
 /** Starts the PDF reader's worker ahead of the first document: it loads pdf.js meanwhile. */

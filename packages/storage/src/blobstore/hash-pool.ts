@@ -255,11 +255,11 @@ function scheduleWrites(): void {
   writesScheduled = true;
   setImmediate(() => {
     writesScheduled = false;
-    // One batch per free worker, evenly; a worker that would have to start first gets WRITES_PER_WORKER_MIN files
-    // at least, an idle one any number.
+    // A batch for each idle worker, and one for each WRITES_PER_WORKER_MIN files beyond those for a worker that
+    // has to start (as far as there is room), split evenly.
     const waiting = queuedWrites.length;
     const idle = workers.filter((w) => w.load === 0).length;
-    const batches = Math.max(1, Math.min(WORKERS - writesInFlight, Math.max(idle, Math.ceil(waiting / WRITES_PER_WORKER_MIN))));
+    const batches = Math.max(1, Math.min(WORKERS - writesInFlight, idle + Math.floor(Math.max(0, waiting - idle) / WRITES_PER_WORKER_MIN)));
     const perWorker = Math.ceil(waiting / batches);
     while (queuedWrites.length > 0 && writesInFlight < WORKERS) sendWrites(perWorker);
   });
