@@ -1,7 +1,7 @@
 import type { BlobStore } from '../blobstore/store.ts';
 import { ROOT_NAMASTE } from '../ocfl/inventory.ts';
 import { LAYOUT_CONFIG, LAYOUT_EXTENSION } from '../ocfl/layout.ts';
-import { readWhole } from '../blobstore/small-read.ts';
+import { readSmallObject } from '../blobstore/small-read.ts';
 import { StorageError } from '../errors.ts';
 import { ROOT_EXTENSION_DIR } from './layout.ts';
 
@@ -26,6 +26,6 @@ export async function initStorageRoot(store: BlobStore, archive: { archiveId: st
 export async function assertStorageRoot(store: BlobStore): Promise<void> {
   const st = await store.stat(ROOT_NAMASTE);
   if (!st) throw new StorageError('S-004', `store ${store.name} is not an OCFL storage root (no ${ROOT_NAMASTE})`, { store: store.name });
-  const text = (await readWhole(await store.get(ROOT_NAMASTE), ROOT_NAMASTE)).toString('utf8');
+  const text = (await readSmallObject(store, ROOT_NAMASTE)).toString('utf8');
   if (text !== 'ocfl_1.1\n') throw new StorageError('S-004', `store ${store.name}: ${ROOT_NAMASTE} has unexpected content`, { store: store.name });
 }

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StorageError } from '../errors.ts';
+import type { BlobStore } from './store.ts';
 
 /** Above this a file is read on the thread pool: the event loop is not held for the copy of a large one. */
 const SYNC_READ_MAX = 1024 * 1024;
@@ -70,6 +71,11 @@ export async function readWhole(stream: Readable, key: string, limit = SMALL_OBJ
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, size);
+}
+
+/** A small object whole, S-026 past `limit`: in one call where the store has one (BlobStore.readSmall), else from a stream. */
+export async function readSmallObject(store: BlobStore, key: string, limit = SMALL_OBJECT_LIMIT): Promise<Buffer> {
+  return store.readSmall ? store.readSmall(key, limit) : readWhole(await store.get(key), key, limit);
 }
 
 /** S-026: an object read whole was larger than a small one may be. */

@@ -3,7 +3,7 @@ import type { BlobStore } from '../blobstore/store.ts';
 import { absentAsNull, StorageError } from '../errors.ts';
 import { type Inventory, parseInventory, versionState } from './inventory.ts';
 import { OBJECT_ROOT_DEPTH, objectRootFor, objectRootOfInventoryKey } from './layout.ts';
-import { readSmallObject } from './transaction.ts';
+import { readSmallObject } from '../blobstore/small-read.ts';
 
 const TUPLE_FOLDER = /^[0-9a-f]{3}\/$/;
 

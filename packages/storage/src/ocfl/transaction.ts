@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readWhole, SMALL_OBJECT_LIMIT } from '../blobstore/small-read.ts';
+import { readSmallObject } from '../blobstore/small-read.ts';
 import type { BlobStore, PutResult } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
 import { readBack } from '../replication/copy.ts';
@@ -250,7 +250,7 @@ export async function rollbackVersion(store: BlobStore, objectRoot: string, vers
 
 async function committedHead(store: BlobStore, objectRoot: string): Promise<number> {
   if (!(await store.stat(`${objectRoot}/inventory.json`))) return 0;
-  const bytes = await readWhole(await store.get(`${objectRoot}/inventory.json`), `${objectRoot}/inventory.json`);
+  const bytes = await readSmallObject(store, `${objectRoot}/inventory.json`);
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as { head?: string };
     return parsed.head ? versionNumber(parsed.head) : 0;
@@ -262,15 +262,10 @@ async function committedHead(store: BlobStore, objectRoot: string): Promise<numb
 /** The root sidecar is written right after the root inventory; a crash between the two is mended here. */
 async function repairSidecar(store: BlobStore, objectRoot: string): Promise<void> {
   if (!(await store.stat(`${objectRoot}/inventory.json`))) return;
-  const bytes = await readWhole(await store.get(`${objectRoot}/inventory.json`), `${objectRoot}/inventory.json`);
+  const bytes = await readSmallObject(store, `${objectRoot}/inventory.json`);
   const sidecar = sidecarFor('sha256', bytes);
   const current = (await store.stat(`${objectRoot}/inventory.json.sha256`))
-    ? await readWhole(await store.get(`${objectRoot}/inventory.json.sha256`), `${objectRoot}/inventory.json.sha256`)
+    ? await readSmallObject(store, `${objectRoot}/inventory.json.sha256`)
     : null;
   if (!current || !current.equals(sidecar)) await store.put(`${objectRoot}/inventory.json.sha256`, sidecar);
-}
-
-/** A small object whole, S-026 past `limit`: in one call where the store has one (BlobStore.readSmall), else from a stream. */
-export async function readSmallObject(store: BlobStore, key: string, limit = SMALL_OBJECT_LIMIT): Promise<Buffer> {
-  return store.readSmall ? store.readSmall(key, limit) : readWhole(await store.get(key), key, limit);
 }

@@ -7,7 +7,7 @@
 import type { BlobStore, PutResult } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
 import { type Inventory, OBJECT_NAMASTE, sidecarFor, versionName, versionNumber } from '../ocfl/inventory.ts';
-import { readWhole } from '../blobstore/small-read.ts';
+import { readSmallObject } from '../blobstore/small-read.ts';
 import { SIGNATURE_DIR, rollbackVersion } from '../ocfl/transaction.ts';
 import { copyObject, hashStored, withRetry, type RetryPolicy } from './copy.ts';
 
@@ -121,7 +121,7 @@ export async function revertVersion(store: BlobStore, root: string, version: num
 export async function headOf(store: BlobStore, root: string): Promise<number> {
   if (!(await store.stat(`${root}/inventory.json`))) return 0;
   try {
-    const parsed = JSON.parse((await readWhole(await store.get(`${root}/inventory.json`), `${root}/inventory.json`)).toString('utf8')) as { head?: string };
+    const parsed = JSON.parse((await readSmallObject(store, `${root}/inventory.json`)).toString('utf8')) as { head?: string };
     return parsed.head ? versionNumber(parsed.head) : 0;
   } catch {
     return 0;

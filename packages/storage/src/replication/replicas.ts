@@ -7,7 +7,7 @@
 import type { BlobStore } from '../blobstore/store.ts';
 import { StorageError } from '../errors.ts';
 import type { Inventory } from '../ocfl/inventory.ts';
-import { readWhole } from '../blobstore/small-read.ts';
+import { readSmallObject } from '../blobstore/small-read.ts';
 import { rollbackVersion } from '../ocfl/transaction.ts';
 import type { RetryPolicy } from './copy.ts';
 import { headOf, readBackVersion, revertVersion, syncObject } from './object-copy.ts';
@@ -35,7 +35,7 @@ export async function replicateVersion(set: ReplicaSet, root: string, inv: Inven
 export async function previousRootOf(store: BlobStore, root: string, version: number): Promise<Buffer | null> {
   if (version <= 1) return null;
   const key = `${root}/v${version - 1}/inventory.json`;
-  return readWhole(await store.get(key), key);
+  return readSmallObject(store, key);
 }
 
 /**

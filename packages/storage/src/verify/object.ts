@@ -3,7 +3,8 @@ import type { BlobStore } from '../blobstore/store.ts';
 import { absentAsNull } from '../errors.ts';
 import { type Inventory, OBJECT_NAMASTE, parseInventory, parseSidecar, digestOf } from '../ocfl/inventory.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
-import { SIGNATURE_DIR, readSmallObject } from '../ocfl/transaction.ts';
+import { readSmallObject } from '../blobstore/small-read.ts';
+import { SIGNATURE_DIR } from '../ocfl/transaction.ts';
 import { verifyDetached } from '../signing/cms.ts';
 import type { TrustedCertificate } from '../signing/signer.ts';
 
