@@ -174,6 +174,7 @@ export class Archive {
 
   async close(): Promise<void> {
     this.catalogHandle.close();
+    this.lock.close();
     for (const s of this.allStores) await s.close();
   }
 

@@ -1,12 +1,41 @@
 /**
  * The write lock queues every writer of a process, and a section under it (Archive.exclusive) writes through the
  * forms it is handed: the archive's own methods wait for the lock, even when called from inside the section.
+ * Across processes it lets one writer in at a time, and a writer killed while holding it holds it no longer.
  */
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
 import { Archive, type LockedWrites } from './archive.ts';
+import { WriteLock } from './lock.ts';
+
+const LOCK_MODULE = JSON.stringify(pathToFileURL(path.join(import.meta.dirname, 'lock.ts')).href);
+
+/** Takes the lock ROUNDS times, noting in LOG when it enters and leaves, with a pause of up to 3 ms inside. */
+const CONTENDER = `
+import { appendFileSync } from 'node:fs';
+import { WriteLock } from ${LOCK_MODULE};
+const [file, log, rounds] = process.argv.slice(1);
+const lock = new WriteLock(file, 120_000);
+for (let i = 0; i < Number(rounds); i++) {
+  await lock.run(async () => {
+    appendFileSync(log, '+' + process.pid + '\\n');
+    await new Promise((r) => setTimeout(r, Math.random() * 3));
+    appendFileSync(log, '-' + process.pid + '\\n');
+  });
+}
+lock.close();
+`;
+
+/** Takes the lock, says so, and holds it until killed. */
+const HOLDER = `
+import { WriteLock } from ${LOCK_MODULE};
+await new WriteLock(process.argv[1]).run(() => new Promise(() => { console.log('held'); setInterval(() => undefined, 1000); }));
+`;
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -55,5 +84,69 @@ it('refuses with S-018 a version built on a head that another version replaced m
     expect((await archive.verify([aip.id]))[0]!.ok).toBe(true);
   } finally {
     await archive.close();
+  }
+});
+
+it('lets one process in at a time: four contenders, each entering 40 times, never overlap', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'write.lock');
+  const log = path.join(dir, 'log');
+  const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CONTENDER, file, log, '40'], { timeout: 120_000 });
+  await Promise.all([run(), run(), run(), run()]);
+  const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+  expect(lines).toHaveLength(4 * 40 * 2);
+  for (let i = 0; i < lines.length; i += 2) {
+    expect(lines[i]!.startsWith('+'), `line ${i}: ${lines[i]}`).toBe(true);
+    expect(lines[i + 1], `line ${i + 1}`).toBe(`-${lines[i]!.slice(1)}`);
+  }
+  // the owner record goes with each holder
+  expect(fs.existsSync(file)).toBe(false);
+}, 180_000);
+
+it('is free as soon as a writer holding it is killed, and tells that the writer died', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'write.lock');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HOLDER, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+    child.on('exit', () => reject(new Error('the holder ended before it held the lock')));
+  });
+  const lock = new WriteLock(file, 200);
+  try {
+    expect(lock.ownerDied()).toBe(false);
+    // held by a live process: a writer that may wait 200 ms gives up with S-016, naming the holder
+    await expect(lock.run(async () => undefined)).rejects.toMatchObject({ code: 'S-016', message: expect.stringContaining(`pid ${child.pid}`) });
+    const gone = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
+    expect(lock.ownerDied()).toBe(true);
+    expect(await lock.run(async () => 'mine')).toBe('mine');
+    expect(lock.ownerDied()).toBe(false);
+  } finally {
+    lock.close();
+  }
+}, 60_000);
+
+it('keeps out a writer while another holds the lock, whatever its owner record says (even empty)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'write.lock');
+  const holder = new WriteLock(file);
+  const waiter = new WriteLock(file, 300);
+  try {
+    await holder.run(async () => {
+      // what a reader saw of a lock file in the moment between its creation and its contents: once taken for a
+      // crashed writer's, which let a second writer in
+      fs.writeFileSync(file, '');
+      await expect(waiter.run(async () => 'in')).rejects.toMatchObject({ code: 'S-016' });
+      expect(await waiter.runIfFree(async () => undefined)).toBe(false);
+      expect(waiter.ownerDied()).toBe(false);
+    });
+    expect(await waiter.run(async () => 'in')).toBe('in');
+  } finally {
+    holder.close();
+    waiter.close();
   }
 });

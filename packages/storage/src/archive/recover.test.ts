@@ -1,11 +1,12 @@
 /**
  * A writer that died holding the write lock (SIGKILL) may have been cut short outside any journalled version: an
- * audit-log entry or checkpoint half-written under a temp name. The next open removes those with the stale lock.
+ * audit-log entry or checkpoint half-written under a temp name. The next open removes those, and the owner record
+ * the writer left.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
 import { Archive } from './archive.ts';
 
@@ -14,9 +15,21 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** The pid of a process that has ended. */
-function deadPid(): number {
-  return Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$" && true']).toString().trim());
+/**
+ * A live writer: the lock database held by a connection of its own (SQLite keeps connections of one process apart
+ * as it keeps processes apart), with its owner record.
+ */
+function liveWriter(dir: string): { end(): void } {
+  const db = new Database(path.join(dir, 'write.lock.db'));
+  db.exec('BEGIN EXCLUSIVE');
+  fs.writeFileSync(path.join(dir, 'write.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+  return {
+    end() {
+      fs.rmSync(path.join(dir, 'write.lock'));
+      db.exec('ROLLBACK');
+      db.close();
+    },
+  };
 }
 
 it('removes the temp files of a writer that died holding the lock, and the lock, on open', async () => {
@@ -31,11 +44,13 @@ it('removes the temp files of a writer that died holding the lock, and the lock,
   const lock = path.join(dir, 'write.lock');
 
   // a live writer's temp file is not touched
-  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+  const writer = liveWriter(dir);
   await (await Archive.open(dir)).close();
   expect(fs.existsSync(cutShort)).toBe(true);
+  writer.end();
 
-  fs.writeFileSync(lock, JSON.stringify({ pid: deadPid(), host: os.hostname(), since: new Date().toISOString() }));
+  // what a writer killed while holding the lock leaves: its owner record, and no one holding the lock
+  fs.writeFileSync(lock, JSON.stringify({ pid: 999_999, host: os.hostname(), since: new Date().toISOString() }));
   const reopened = await Archive.open(dir);
   expect(fs.existsSync(cutShort)).toBe(false);
   expect(fs.existsSync(lock)).toBe(false);
@@ -49,12 +64,11 @@ it('temp files an audit-log entry or checkpoint cut short left go at the next op
   await (await Archive.init(dir)).close();
   const cutShort = path.join(dir, 'store', 'extensions', 'bevara-audit-log', 'checkpoints', '.tmp-cut-short');
   fs.writeFileSync(cutShort, 'half a checkpoint');
-  const lock = path.join(dir, 'write.lock');
   // while a live writer holds the lock its temp files are its own
-  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+  const writer = liveWriter(dir);
   await (await Archive.open(dir)).close();
   expect(fs.existsSync(cutShort)).toBe(true);
-  fs.rmSync(lock);
+  writer.end();
   // with no writer at work, an open removes it; so does the log's first write
   await (await Archive.open(dir)).close();
   expect(fs.existsSync(cutShort)).toBe(false);
