@@ -12,9 +12,12 @@ import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DECISIONS_PATH } from '../../packages/access/src/catalog/decisions.ts';
 import { accessCatalog } from '../../packages/access/src/catalog/extension.ts';
+import { MAX_TEXT_SOURCE_BYTES } from '../../packages/access/src/search/text.ts';
 import { createApp } from '../../packages/cli/src/serve/app.ts';
 import { ermsCatalog } from '../../packages/ingest/src/erms-catalog/extension.ts';
+import { bytesContent } from '../../packages/ingest/src/generator/content.ts';
 import { generatePackage } from '../../packages/ingest/src/generator/generate.ts';
+import { reseal } from '../../packages/ingest/src/generator/seal.ts';
 import type { PackageTruth } from '../../packages/ingest/src/generator/types.ts';
 import { writeZip } from '../../packages/ingest/src/generator/writers.ts';
 import { ingestPackage } from '../../packages/ingest/src/pipeline/ingest.ts';
@@ -26,6 +29,10 @@ let work: string;
 let dir: string;
 let truth: PackageTruth;
 let aipId: string;
+/** A document that says it is a PDF and is not one: pdf.js cannot read it. */
+let brokenPdf: string;
+/** A text document larger than the access index reads for text (MAX_TEXT_SOURCE_BYTES). */
+let largeText: string;
 const extensions = () => ({ catalogExtensions: [ermsCatalog, accessCatalog()] });
 
 beforeAll(async () => {
@@ -33,9 +40,17 @@ beforeAll(async () => {
   dir = path.join(work, 'archive');
   const archive = await Archive.init(dir, extensions());
   const spec = generatePackage({ profile: 'fgs12', seed: 'access-cli', organisation: 'Exempelby kommun', cases: 5, markers: true });
+  const pdf = spec.files.find((f) => f.path.endsWith('.pdf'))!;
+  pdf.content = bytesContent(`%PDF-1.7\n${'no objects, no cross-reference table\n'.repeat(20)}%%EOF\n`);
+  const txt = spec.files.find((f) => f.path.endsWith('.txt'))!;
+  // letters that do not repeat, so the zip does not take it for a bomb (I-008)
+  txt.content = bytesContent(randomLetters(MAX_TEXT_SOURCE_BYTES + 1));
+  reseal(spec);
+  brokenPdf = `submission/${pdf.path}`;
+  largeText = `submission/${txt.path}`;
   await writeZip(spec, path.join(work, 'p.zip'));
   const result = await ingestPackage(archive, path.join(work, 'p.zip'), { agreement: { id: 'default', name: 'Default', strictFormats: false, allowUpdates: false }, submitter: 'test' });
-  expect(result.outcome).toBe('archived');
+  expect(result.outcome, JSON.stringify(result.report.results.filter((r) => r.status === 'failed'))).toBe('archived');
   truth = spec.truth;
   aipId = result.aip!;
   await archive.close();
@@ -44,6 +59,18 @@ beforeAll(async () => {
 afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
+
+function randomLetters(length: number): Buffer {
+  const out = Buffer.alloc(length);
+  let x = 2463534242;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = (x >>> 0) % 7 === 0 ? 0x20 : 0x61 + ((x >>> 8) % 26);
+  }
+  return out;
+}
 
 const search = async (q: string) => {
   const r = await bevaraIn(dir, ['search', q, '--json', '--limit', '100']);
@@ -166,5 +193,26 @@ describe('bevara secrecy', () => {
       await archive.close();
     }
     for (const r of [a, b]) expect((await search(r.objectId)).records.map((x) => x.objectId)).not.toContain(r.objectId);
+  });
+});
+
+describe('bevara show', () => {
+  it('names the documents search cannot find by their text and why, the same after a catalog rebuild', async () => {
+    const text = await bevaraIn(dir, ['show', aipId]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Not searchable by their text (their records still are, by their metadata):');
+    expect(text.stdout).toContain(`  ${brokenPdf}: its reader could not read it`);
+    expect(text.stdout).toContain(`  ${largeText}: too large to read for text`);
+    const unsearchable = async () => {
+      const r = await bevaraIn(dir, ['show', aipId, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return (jsonLines(r.stdout)[0] as { unsearchable: unknown }).unsearchable;
+    };
+    // every other document (PDF, text, XML) was read; the images and sound have no text reader
+    const expected = [{ path: brokenPdf, reason: 'unreadable' }, { path: largeText, reason: 'too-large' }].sort((a, b) => (a.path < b.path ? -1 : 1));
+    expect(await unsearchable()).toEqual(expected);
+    const rebuilt = await bevaraIn(dir, ['catalog', 'rebuild', '--json']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(await unsearchable()).toEqual(expected);
   });
 });

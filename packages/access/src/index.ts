@@ -11,6 +11,8 @@ export type { Provision, ProvisionTable } from './secrecy/provisions.ts';
 
 export { accessCatalog, ALWAYS_PUBLIC, NEVER } from './catalog/extension.ts';
 export { DECISIONS_PATH } from './catalog/decisions.ts';
+export { unsearchableDocuments } from './catalog/unsearchable.ts';
+export type { UnsearchableDocument, UnsearchableReason } from './catalog/unsearchable.ts';
 export type { SecrecyDecision } from './catalog/decisions.ts';
 
 export { searchPublic, recordView, caseView, releasedFile, todayOf, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './search/public.ts';

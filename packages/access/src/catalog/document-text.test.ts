@@ -47,6 +47,14 @@ describe('forEachRecordText', () => {
     expect(out).toEqual([[1, 'första dokumentet\nandra'], [2, ''], [3, 'tredje'], [4, '']]);
   });
 
+  it("hands out what became of each document, in the order of the record's sources", async () => {
+    const { read } = store({ 'bad-slow.xml': '<a><b></a>', 'good.xml': '<a>ja</a>', 'fine.txt': 'fint' });
+    const records = [{ sources: [{ path: 'bad-slow.xml', kind: 'xml' as const, size: 10 }, { path: 'good.xml', kind: 'xml' as const, size: 9 }] }, { sources: [txt('fine.txt')] }];
+    const out: [string, string[]][] = [];
+    await forEachRecordText(records, read, (_, text, outcomes) => out.push([text, outcomes]));
+    expect(out).toEqual([['\nja', ['unreadable', 'read']], ['fint', ['read']]]);
+  });
+
   it('keeps at most MAX_TEXT_READS documents under way', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < MAX_TEXT_READS * 5; i++) files[`doc${i}.txt`] = `text ${i}`;

@@ -3,7 +3,7 @@
  * order. FTS5 wants its rows in rowid order (see extension.ts), and reading one document at a time left
  * the process waiting on the file system: a 10,000-document AIP took 4 s, the main thread mostly idle.
  */
-import { extractText, pdfBudget, type TextKind } from '../search/text.ts';
+import { extractText, pdfBudget, type DocumentText, type TextKind, type TextOutcome } from '../search/text.ts';
 
 /** One document to read for text: its AIP path, its reader and its stored size (for the byte budget). */
 export interface TextSource {
@@ -17,26 +17,27 @@ export const MAX_TEXT_READS = 16;
 /** Bytes of documents held at once; one larger document is still read, alone. */
 export const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 
-type Settled = { ok: true; text: string } | { ok: false; error: unknown };
+type Settled = { ok: true; read: DocumentText } | { ok: false; error: unknown };
 
 /**
  * Calls `emit` once per record, in the given order, with its documents' text joined by newlines ('' when
- * it has none). A failed read fails the whole call, after the reads already started have settled, as a
- * sequential read would have.
+ * it has none) and what became of each document, in the order of its sources. A failed read fails the whole
+ * call, after the reads already started have settled, as a sequential read would have.
  */
 export async function forEachRecordText<R extends { sources: readonly TextSource[] }>(
   records: readonly R[],
   read: (path: string) => Promise<Buffer>,
-  emit: (record: R, text: string) => void,
+  emit: (record: R, text: string, outcomes: TextOutcome[]) => void,
 ): Promise<void> {
   // one AIP's PDFs share the allowance for documents that pass a limit
   const budget = pdfBudget();
-  const texts = new Map<number, string[]>();
+  const texts = new Map<number, DocumentText[]>();
   let emitted = 0;
   // Every record before `frontier` has all its documents read: their rows can go out.
   const emitUpTo = (frontier: number): void => {
     for (; emitted < frontier; emitted++) {
-      emit(records[emitted]!, (texts.get(emitted) ?? []).join('\n'));
+      const documents = texts.get(emitted) ?? [];
+      emit(records[emitted]!, documents.map((d) => d.text).join('\n'), documents.map((d) => d.outcome));
       texts.delete(emitted);
     }
   };
@@ -49,8 +50,8 @@ export async function forEachRecordText<R extends { sources: readonly TextSource
     bytes -= job.size;
     if (!settled.ok) throw settled.error;
     const list = texts.get(job.record);
-    if (list) list.push(settled.text);
-    else texts.set(job.record, [settled.text]);
+    if (list) list.push(settled.read);
+    else texts.set(job.record, [settled.read]);
     emitUpTo(running[0]?.record ?? waiting);
   };
 
@@ -59,7 +60,7 @@ export async function forEachRecordText<R extends { sources: readonly TextSource
       for (const source of record.sources) {
         while (running.length > 0 && (running.length >= MAX_TEXT_READS || bytes + source.size > MAX_TEXT_BYTES)) await finishOldest(index);
         const text = read(source.path).then((b) => extractText(source.kind, b, budget));
-        running.push({ record: index, size: source.size, text: text.then((t): Settled => ({ ok: true, text: t }), (error: unknown): Settled => ({ ok: false, error })) });
+        running.push({ record: index, size: source.size, text: text.then((t): Settled => ({ ok: true, read: t }), (error: unknown): Settled => ({ ok: false, error })) });
         bytes += source.size;
       }
     }

@@ -49,7 +49,8 @@ CREATE INDEX access_markings_rid ON access_markings(rid);
 CREATE INDEX access_markings_aip ON access_markings(aip_id);
 CREATE TABLE access_files (
   id TEXT PRIMARY KEY, rid INTEGER NOT NULL, aip_id TEXT NOT NULL, position INTEGER NOT NULL, path TEXT NOT NULL,
-  name TEXT NOT NULL, mime_type TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL);
+  name TEXT NOT NULL, mime_type TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+  search_text TEXT CHECK (search_text IN ('read', 'unreadable', 'over-limit', 'not-read', 'too-large')));
 CREATE INDEX access_files_rid ON access_files(rid);
 CREATE INDEX access_files_aip ON access_files(aip_id);
 CREATE VIRTUAL TABLE access_fts USING fts5(
@@ -65,8 +66,9 @@ interface ErmsDocumentRow { record_id: number; path: string; name: string | null
 export function accessCatalog(table: ProvisionTable = defaultProvisions()): CatalogExtension {
   const digest = createHash('sha256').update(JSON.stringify(table)).digest('hex').slice(0, 12);
   return {
-    // access/2: marking start dates and registration details withheld too (erms/2); access/3: rids in date order.
-    name: `access/3:${digest}`,
+    // access/2: marking start dates and registration details withheld too (erms/2); access/3: rids in date order;
+    // access/4: what became of each document's text (access_files.search_text).
+    name: `access/4:${digest}`,
     ddl: DDL,
     index: (db, aip, read) => indexAip(db, aip, read, table),
     prepare: preparePdfText,
@@ -99,7 +101,8 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
     'INSERT INTO access_markings(rid, aip_id, origin, ground, pending_review, until, reason, runs_from, covers_registration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const toMarking = (s: ErmsSecrecyRow, on: 'case' | 'record'): Marking => ({ ground: s.provision, from: s.runs_from, on, coversRegistration: s.covers_registration === 1 });
-  const insFile = db.prepare('INSERT INTO access_files(id, rid, aip_id, position, path, name, mime_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insFile = db.prepare('INSERT INTO access_files(id, rid, aip_id, position, path, name, mime_type, size, sha256, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const setSearchText = db.prepare('UPDATE access_files SET search_text = ? WHERE id = ?');
   const insText = db.prepare('INSERT INTO access_fts(rowid, title, diarienummer, body) VALUES (?, ?, ?, ?)');
 
   // Grouped once, so an AIP of many records is indexed in linear time.
@@ -126,7 +129,7 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
   // The last rid taken on the day being indexed: asked of the catalog once per day, then counted on.
   let current: { day: number; rid: number } | undefined;
   // Each record's FTS row, written once its documents' text has been read (document-text.ts).
-  const searchable: { rid: number; title: string; registration: string; sources: TextSource[] }[] = [];
+  const searchable: { rid: number; title: string; registration: string; sources: TextSource[]; fileIds: string[] }[] = [];
   for (const { r, day } of byDay) {
     const kase = caseById.get(r.case_id);
     if (!kase) continue;
@@ -159,20 +162,28 @@ async function indexAip(db: Db, aip: IndexedAip, read: (p: string) => Promise<Bu
     });
 
     const sources: TextSource[] = [];
+    const fileIds: string[] = [];
     let position = 0;
     for (const d of documentsOf.get(r.id) ?? []) {
       const file = stored.get(d.path);
       if (!file) continue;
       const name = d.name ?? d.path.slice(d.path.lastIndexOf('/') + 1);
-      insFile.run(fileIdFor(publicId, d.path), rid, aipId, position++, d.path, name, file.mimeType, file.size, file.sha256);
-      if (file.size > MAX_TEXT_SOURCE_BYTES) continue;
+      const fileId = fileIdFor(publicId, d.path);
+      // search_text stays NULL for a format with no text reader, and is set below for a document that is read
       const kind = textKindOf(d.path, file.mimeType);
-      if (kind) sources.push({ path: d.path, kind, size: file.size });
+      const tooLarge = kind !== undefined && file.size > MAX_TEXT_SOURCE_BYTES;
+      insFile.run(fileId, rid, aipId, position++, d.path, name, file.mimeType, file.size, file.sha256, tooLarge ? 'too-large' : null);
+      if (kind === undefined || tooLarge) continue;
+      sources.push({ path: d.path, kind, size: file.size });
+      fileIds.push(fileId);
     }
-    searchable.push({ rid, title: r.title ?? '', registration: `${kase.row.diarienummer} ${r.object_id}`, sources });
+    searchable.push({ rid, title: r.title ?? '', registration: `${kase.row.diarienummer} ${r.object_id}`, sources, fileIds });
   }
   // The rids were taken in ascending order above, so the text rows go in in rowid order too.
-  await forEachRecordText(searchable, read, (s, body) => insText.run(s.rid, s.title, s.registration, body));
+  await forEachRecordText(searchable, read, (s, body, outcomes) => {
+    insText.run(s.rid, s.title, s.registration, body);
+    outcomes.forEach((outcome, i) => setSearchText.run(outcome, s.fileIds[i]));
+  });
 }
 
 /** The day every one of these markings will have lapsed: the latest `until`, 'never' when one has none. */

@@ -30,6 +30,20 @@ export interface PdfBudget {
   millisLeft: number;
 }
 
+/**
+ * What became of a document, kept in the catalog so an archivist can see which documents search cannot find by
+ * their text: 'read' (its text, possibly none), 'unreadable' (the reader failed on it), 'over-limit' (it passed
+ * the time or memory limit, or its worker died on it), 'not-read' (its AIP's budget was spent, or no worker
+ * could start).
+ */
+export type TextOutcome = 'read' | 'unreadable' | 'over-limit' | 'not-read';
+
+/** A document's text and what became of it; the text is '' unless the outcome is 'read'. */
+export interface DocumentText {
+  text: string;
+  outcome: TextOutcome;
+}
+
 /** How often the process's memory is looked at while a document is read. */
 const MEMORY_CHECK_MILLIS = 50;
 /** Looks in a row that find the worker over its memory limit before it is ended (not a passing peak). */
@@ -73,7 +87,7 @@ async function textOf(bytes) {
 parentPort.on('message', ({ id, bytes }) => {
   textOf(bytes).then(
     (text) => parentPort.postMessage({ id, text }),
-    () => parentPort.postMessage({ id, text: '' }),
+    () => parentPort.postMessage({ id, text: null }),
   );
 });
 `;
@@ -81,7 +95,7 @@ parentPort.on('message', ({ id, bytes }) => {
 interface Job {
   bytes: Buffer;
   budget: PdfBudget;
-  resolve: (text: string) => void;
+  resolve: (result: DocumentText) => void;
 }
 
 interface Running {
@@ -95,7 +109,7 @@ interface Running {
   memory: NodeJS.Timeout;
 }
 
-/** One worker at a time, one document at a time: the text of a document that fails in any way is ''. */
+/** One worker at a time, one document at a time: a document that fails in any way gives no text, and says why. */
 export class PdfTextWorker {
   readonly #limits: PdfWorkerLimits;
   readonly #queue: Job[] = [];
@@ -117,8 +131,8 @@ export class PdfTextWorker {
     }
   }
 
-  /** The document's text, '' when it cannot be read within the limits or `budget` is spent. */
-  text(bytes: Buffer, budget: PdfBudget): Promise<string> {
+  /** The document's text, none when it cannot be read within the limits or `budget` is spent. */
+  text(bytes: Buffer, budget: PdfBudget): Promise<DocumentText> {
     return new Promise((resolve) => {
       this.#queue.push({ bytes, budget, resolve });
       this.#next();
@@ -131,9 +145,9 @@ export class PdfTextWorker {
       workerData: { ...pdfjsUrls(), maxChars: this.#limits.maxChars },
       resourceLimits: { maxOldGenerationSizeMb: this.#limits.memoryMb },
     });
-    worker.on('message', ({ id, text }: { id: number; text: string }) => {
+    worker.on('message', ({ id, text }: { id: number; text: string | null }) => {
       if (this.#current?.id !== id) return;
-      this.#settle(text);
+      this.#settle(text === null ? NO_TEXT.unreadable : { text, outcome: 'read' });
     });
     // Out of heap, or ended: the document it held gives no text (and counts as over a limit), the next one a new
     // worker.
@@ -142,7 +156,7 @@ export class PdfTextWorker {
       this.#worker = undefined;
       if (this.#current) {
         this.#current.job.budget.overLimitLeft--;
-        this.#settle('');
+        this.#settle(NO_TEXT.overLimit);
       }
     };
     worker.on('error', gone);
@@ -156,14 +170,14 @@ export class PdfTextWorker {
     while (!this.#current && this.#queue.length > 0) {
       const job = this.#queue.shift()!;
       if (job.budget.overLimitLeft <= 0 || job.budget.millisLeft <= 0) {
-        job.resolve('');
+        job.resolve(NO_TEXT.notRead);
         continue;
       }
       let worker: Worker;
       try {
         worker = this.#worker ??= this.#spawn();
       } catch {
-        job.resolve(''); // no worker can start (a thread limit): no text, as for an unreadable document
+        job.resolve(NO_TEXT.notRead); // no worker can start (a thread limit)
         continue;
       }
       this.#run(worker, job);
@@ -178,7 +192,7 @@ export class PdfTextWorker {
       job.budget.overLimitLeft--;
       this.#worker = undefined;
       void worker.terminate();
-      this.#settle('');
+      this.#settle(NO_TEXT.overLimit);
     };
     const allowed = Math.min(limits.documentMillis, job.budget.millisLeft);
     const timer = setTimeout(() => {
@@ -207,7 +221,7 @@ export class PdfTextWorker {
     worker.postMessage({ id, bytes }, [bytes]);
   }
 
-  #settle(text: string): void {
+  #settle(result: DocumentText): void {
     const current = this.#current!;
     clearTimeout(current.timer);
     clearInterval(current.memory);
@@ -215,10 +229,16 @@ export class PdfTextWorker {
     current.job.budget.millisLeft -= current.timedOut ? current.allowed : performance.now() - current.started;
     this.#current = undefined;
     this.#worker?.unref();
-    current.job.resolve(text);
+    current.job.resolve(result);
     this.#next();
   }
 }
+
+const NO_TEXT = {
+  unreadable: { text: '', outcome: 'unreadable' },
+  overLimit: { text: '', outcome: 'over-limit' },
+  notRead: { text: '', outcome: 'not-read' },
+} as const satisfies Record<string, DocumentText>;
 
 /** Resolved when the first worker starts: a command that reads no PDF does not need pdfjs-dist installed. */
 function pdfjsUrls(): { pdfjs: string; pdfjsWorker: string } {

@@ -35,18 +35,19 @@ describe('cursors', () => {
 
 describe('document text', () => {
   it('reads a PDF with Swedish letters', async () => {
-    expect(await extractText('pdf', minimalPdf('Ärendet gäller åtgärd på fastigheten Öster 1:2'))).toContain('Ärendet gäller åtgärd på fastigheten Öster 1:2');
+    expect((await extractText('pdf', minimalPdf('Ärendet gäller åtgärd på fastigheten Öster 1:2'))).text).toContain('Ärendet gäller åtgärd på fastigheten Öster 1:2');
   });
 
   it("reads XML text nodes and never expands a DOCTYPE's entities", async () => {
     const xml = '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "EXPANDED">]><a><rad>Hej å ä ö</rad><b><![CDATA[rå text]]></b></a>';
-    const text = await extractText('xml', Buffer.from(xml));
-    expect(text).toBe('Hej å ä ö rå text');
+    expect(await extractText('xml', Buffer.from(xml))).toEqual({ text: 'Hej å ä ö rå text', outcome: 'read' });
   });
 
-  it('gives no text for a file it cannot read', async () => {
-    expect(await extractText('pdf', Buffer.from('not a pdf'))).toBe('');
-    expect(await extractText('xml', Buffer.from('<a><b></a>'))).toBe('');
+  it('gives no text for a file it cannot read, and says so', async () => {
+    expect(await extractText('pdf', Buffer.from('not a pdf'))).toEqual({ text: '', outcome: 'unreadable' });
+    expect(await extractText('xml', Buffer.from('<a><b></a>'))).toEqual({ text: '', outcome: 'unreadable' });
+    // a document with no text in it was still read
+    expect(await extractText('text', Buffer.from('  \n'))).toEqual({ text: '', outcome: 'read' });
   });
 
   it('chooses the reader by MIME type, then name', () => {
@@ -66,9 +67,9 @@ describe('PDF worker', () => {
     const l = limits({ documentMillis: 1 });
     const pdf = new PdfTextWorker(l);
     // loading pdf.js alone takes longer than a millisecond
-    expect(await pdf.text(minimalPdf('Beslut om bygglov'), plenty())).toBe('');
+    expect(await pdf.text(minimalPdf('Beslut om bygglov'), plenty())).toEqual({ text: '', outcome: 'over-limit' });
     l.documentMillis = 30_000;
-    expect(await pdf.text(minimalPdf('Beslut om bygglov'), plenty())).toContain('Beslut om bygglov');
+    expect(await pdf.text(minimalPdf('Beslut om bygglov'), plenty())).toEqual({ text: expect.stringContaining('Beslut om bygglov'), outcome: 'read' });
   });
 
   it('ends a document that makes the process grow past the memory limit (a stream that inflates to 384 MB)', async () => {
@@ -76,10 +77,10 @@ describe('PDF worker', () => {
     // the page's text comes after the spaces: read whole, the document would give it
     const bomb = await deflatedPdf(384 * 1024 * 1024, 'Slutet av sidan');
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
-    expect(await pdf.text(bomb, plenty())).toBe('');
-    expect(await pdf.text(minimalPdf('Sedan'), plenty())).toContain('Sedan');
+    expect(await pdf.text(bomb, plenty())).toEqual({ text: '', outcome: 'over-limit' });
+    expect((await pdf.text(minimalPdf('Sedan'), plenty())).text).toContain('Sedan');
     // the same document under a limit it fits in gives its text
-    expect(await new PdfTextWorker(limits({ memoryMb: 4096 })).text(bomb, plenty())).toContain('Slutet av sidan');
+    expect((await new PdfTextWorker(limits({ memoryMb: 4096 })).text(bomb, plenty())).text).toContain('Slutet av sidan');
   }, 60_000);
 
   it('gives no text when its worker dies (out of heap), and reads the next document', async () => {
@@ -87,35 +88,35 @@ describe('PDF worker', () => {
     const pdf = new PdfTextWorker(l);
     const budget = plenty();
     const [first, second] = await Promise.all([pdf.text(minimalPdf('Först'), budget), pdf.text(minimalPdf('Sedan'), budget)]);
-    expect([first, second]).toEqual(['', '']);
+    expect([first, second]).toEqual([{ text: '', outcome: 'over-limit' }, { text: '', outcome: 'over-limit' }]);
     // each counts as a document over a limit
     expect(budget.overLimitLeft).toBe(98);
     l.memoryMb = 256;
-    expect(await pdf.text(minimalPdf('Tredje'), plenty())).toContain('Tredje');
+    expect((await pdf.text(minimalPdf('Tredje'), plenty())).text).toContain('Tredje');
   });
 
   it('reads no more of an AIP once its budget of documents over a limit is spent', async () => {
     const l = limits({ documentMillis: 1 });
     const pdf = new PdfTextWorker(l);
     const budget: PdfBudget = { overLimitLeft: 2, millisLeft: 600_000 };
-    expect(await pdf.text(minimalPdf('Ett'), budget)).toBe('');
-    expect(await pdf.text(minimalPdf('Två'), budget)).toBe('');
+    expect((await pdf.text(minimalPdf('Ett'), budget)).outcome).toBe('over-limit');
+    expect((await pdf.text(minimalPdf('Två'), budget)).outcome).toBe('over-limit');
     expect(budget.overLimitLeft).toBe(0);
     l.documentMillis = 30_000;
-    expect(await pdf.text(minimalPdf('Tre'), budget)).toBe('');
-    expect(await pdf.text(minimalPdf('Tre'), plenty())).toContain('Tre');
+    expect(await pdf.text(minimalPdf('Tre'), budget)).toEqual({ text: '', outcome: 'not-read' });
+    expect((await pdf.text(minimalPdf('Tre'), plenty())).text).toContain('Tre');
   });
 
   it("reads no more of an AIP once its PDFs have taken the AIP's time", async () => {
     const pdf = new PdfTextWorker(limits({}));
     const budget: PdfBudget = { overLimitLeft: 100, millisLeft: 1 };
     // the first document may take what is left, a millisecond, and does not finish in it
-    expect(await pdf.text(minimalPdf('Ett'), budget)).toBe('');
+    expect((await pdf.text(minimalPdf('Ett'), budget)).outcome).toBe('over-limit');
     expect(budget.millisLeft).toBeLessThanOrEqual(0);
     budget.overLimitLeft = 100;
-    expect(await pdf.text(minimalPdf('Två'), budget)).toBe('');
+    expect(await pdf.text(minimalPdf('Två'), budget)).toEqual({ text: '', outcome: 'not-read' });
     expect(budget.overLimitLeft).toBe(100);
-    expect(await pdf.text(minimalPdf('Två'), plenty())).toContain('Två');
+    expect((await pdf.text(minimalPdf('Två'), plenty())).text).toContain('Två');
   });
 });
 

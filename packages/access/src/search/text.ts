@@ -5,7 +5,9 @@
  * be read gives no text rather than failing the catalog row of its AIP.
  */
 import { SaxesParser } from 'saxes';
-import { PdfTextWorker, type PdfBudget } from './pdf-worker.ts';
+import { PdfTextWorker, type DocumentText, type PdfBudget } from './pdf-worker.ts';
+
+export type { DocumentText, TextOutcome } from './pdf-worker.ts';
 
 /** Characters of text kept per document. */
 export const MAX_TEXT_CHARS = 200_000;
@@ -25,13 +27,14 @@ export function textKindOf(path: string, mimeType: string | null): TextKind | un
 }
 
 /** `budget`: shared by one AIP's documents (pdfBudget()). */
-export async function extractText(kind: TextKind, bytes: Buffer, budget: PdfBudget = pdfBudget()): Promise<string> {
+export async function extractText(kind: TextKind, bytes: Buffer, budget: PdfBudget = pdfBudget()): Promise<DocumentText> {
+  let read: DocumentText;
   try {
-    const text = kind === 'pdf' ? await pdfWorker.text(bytes, budget) : kind === 'xml' ? xmlText(bytes) : bytes.toString('utf8');
-    return normalise(text).slice(0, MAX_TEXT_CHARS);
+    read = kind === 'pdf' ? await pdfWorker.text(bytes, budget) : { text: kind === 'xml' ? xmlText(bytes) : bytes.toString('utf8'), outcome: 'read' };
   } catch {
-    return '';
+    return { text: '', outcome: 'unreadable' };
   }
+  return { text: normalise(read.text).slice(0, MAX_TEXT_CHARS), outcome: read.outcome };
 }
 
 function normalise(text: string): string {
