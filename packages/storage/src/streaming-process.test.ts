@@ -51,8 +51,11 @@ async function fullCollections(mode: 'default' | 'tuned'): Promise<number> {
   return Number(stdout);
 }
 
-it('tuned for streaming, V8 runs far fewer full collections while short-lived 1 MiB buffers stream through', async () => {
+// When collections run depends on when V8's background threads get a core: on a machine busy with the rest of the
+// suite one pair of runs came out 4 and 4 (alone, 8 to 18 untuned and 0 to 2 tuned). A tuning that stopped working
+// fails every try.
+it('tuned for streaming, V8 runs far fewer full collections while short-lived 1 MiB buffers stream through', { retry: 2, timeout: 120_000 }, async () => {
   const untuned = await fullCollections('default');
   const tuned = await fullCollections('tuned');
   expect(tuned).toBeLessThan(untuned / 2);
-}, 120_000);
+});
