@@ -85,7 +85,13 @@ export class Archive {
     this.journal = new FileJournal(paths.journal);
   }
 
+  /**
+   * The catalog, opened again when another process rebuilt it: a server running through `bevara catalog rebuild`
+   * would otherwise go on answering from, and writing to, a file that no longer has a name. The old connection is
+   * left to the garbage collector, as a query of this process may still be reading through it.
+   */
   get catalog(): Catalog {
+    if (this.catalogHandle.replaced()) this.catalogHandle = Catalog.open(this.paths.catalog, this.extensions).catalog;
     return this.catalogHandle;
   }
 
@@ -205,8 +211,8 @@ export class Archive {
           recorded = true;
           const outcome = await settleInterruptedVersion(this.replicaSet, entry.objectRoot, entry.version);
           const inv = await this.reader.inventoryAt(entry.objectRoot);
-          if (inv) await this.catalogHandle.put(await indexAip(this.reader, inv), (p) => this.reader.readSmall(inv, p));
-          else this.catalogHandle.remove(entry.objectId);
+          if (inv) await this.catalog.put(await indexAip(this.reader, inv), (p) => this.reader.readSmall(inv, p));
+          else this.catalog.remove(entry.objectId);
           await this.audit.append({ type: 'recovery', subject: entry.objectId, data: { version: entry.version, outcome } });
         }
         await this.journal.end(token);
@@ -300,18 +306,18 @@ export class Archive {
     // The journal entry outlives the commit until the catalog row and the audit entry exist: a crash
     // in between is then found at the next start, which refreshes the row and records the recovery.
     // The new version is indexed from what its writer built, not read back; a rebuild reads it, to the same rows.
-    await this.catalogHandle.put(await indexAip(this.reader, inv, written), (p) => this.reader.readSmall(inv, p));
+    await this.catalog.put(await indexAip(this.reader, inv, written), (p) => this.reader.readSmall(inv, p));
     await this.recordLocked(event(inv));
     await tx.end();
     return inv;
   }
 
   list(): AipSummary[] {
-    return this.catalogHandle.list();
+    return this.catalog.list();
   }
 
   show(id: string): AipDetail {
-    const aip = this.catalogHandle.get(id);
+    const aip = this.catalog.get(id);
     if (!aip) throw new StorageError('S-001', `no AIP ${id}`, { aip: id });
     return aip;
   }

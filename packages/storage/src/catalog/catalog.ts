@@ -62,11 +62,19 @@ export interface CatalogExtension {
 }
 
 export class Catalog {
-  private constructor(readonly db: Database.Database, private readonly extensions: readonly CatalogExtension[]) {}
+  private constructor(
+    readonly db: Database.Database,
+    private readonly extensions: readonly CatalogExtension[],
+    private readonly file: string,
+    /** The file's inode when this connection opened it. */
+    private readonly inode: number,
+  ) {}
 
   /** Opens (or creates) the catalog; one whose schema differs is reported as stale so the caller rebuilds it. */
   static open(file: string, extensions: readonly CatalogExtension[] = []): { catalog: Catalog; fresh: boolean } {
-    const existed = fs.existsSync(file);
+    // looked at before the open: a file renamed over it in between makes replaced() true, never a replacement missed
+    const before = fs.statSync(file, { throwIfNoEntry: false });
+    const existed = before !== undefined;
     let db: Database.Database;
     try {
       db = new Database(file);
@@ -77,14 +85,15 @@ export class Catalog {
       throw new StorageError('S-019', `cannot open catalog ${file}: ${(e as Error).message}`, { path: file }, { cause: e });
     }
     const expected = schemaStamp(extensions);
+    const catalog = (): Catalog => new Catalog(db, extensions, file, before?.ino ?? fs.statSync(file).ino);
     try {
       if (!existed || !hasMeta(db)) {
         db.exec(CATALOG_DDL + extensions.map((x) => x.ddl).join('\n'));
         db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)').run('schema', expected);
-        return { catalog: new Catalog(db, extensions), fresh: true };
+        return { catalog: catalog(), fresh: true };
       }
       const row = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
-      return { catalog: new Catalog(db, extensions), fresh: row?.value !== expected };
+      return { catalog: catalog(), fresh: row?.value !== expected };
     } catch (e) {
       db.close();
       throw new StorageError('S-019', `catalog ${file} is corrupt: ${(e as Error).message}; run 'bevara catalog rebuild'`, { path: file }, { cause: e });
@@ -93,6 +102,15 @@ export class Catalog {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * Another file has taken this one's name since it was opened: a rebuild (`bevara catalog rebuild`, perhaps in
+   * another process) renamed a new catalog over it. This connection still reads, and would write, the old one.
+   */
+  replaced(): boolean {
+    const now = fs.statSync(this.file, { throwIfNoEntry: false });
+    return now !== undefined && now.ino !== this.inode;
   }
 
   /** Replaces everything known about one AIP, atomically. */
