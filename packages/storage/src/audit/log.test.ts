@@ -120,14 +120,17 @@ describe('AuditLog on a local store', () => {
     expect((await verify(f)).ok).toBe(true);
   });
 
-  it('never overwrites an entry: a stale head gets S-023, and the next append re-reads the head', async () => {
+  it("chains on from entries another process appended since this one found the head, overwriting none", async () => {
     const f = await buildLog(3, 10);
     const other = new AuditLog(f.store);
-    await other.append({ type: 'config.changed' }); // seq 4, behind f.log's back
+    await other.append({ type: 'config.changed' }); // seq 4, behind f.log's back (a command while a server runs)
+    await other.append({ type: 'config.changed' }); // seq 5
     const before = await readFile(entryFile(f, 4));
-    await expectCode(f.log.append({ type: 'disclosure' }), 'S-023');
+    const entry = await f.log.append({ type: 'disclosure' });
+    expect(entry).toMatchObject({ seq: 6, prev: sha256Hex(await readFile(entryFile(f, 5))) });
     expect(await readFile(entryFile(f, 4))).toEqual(before);
-    expect((await f.log.append({ type: 'disclosure' })).seq).toBe(5);
+    expect((await f.log.checkpoint(keys.signer())).seq).toBe(6);
+    expect((await other.append({ type: 'config.changed' })).seq).toBe(7);
     expect((await verify(f)).ok).toBe(true);
   });
 

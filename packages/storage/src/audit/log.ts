@@ -47,7 +47,8 @@
  *   AUD-1  An entry file is written whole by the store (temp file + rename, or one S3 PUT); an
  *          existing entry file is never overwritten (S-023).
  *   AUD-2  The head (highest seq) is found by listing entries/; an entry whose write did not
- *          complete does not exist, so the next append takes its seq.
+ *          complete does not exist, so the next append takes its seq. A process may keep the head it
+ *          found while the entry after it does not exist: other processes append too, each under the lock.
  *   AUD-3  A checkpoint's signature is written before its .json: a crash leaves at most an unused
  *          .p7s, which verification ignores, never an unsigned checkpoint.
  *
@@ -321,9 +322,12 @@ export class AuditLog {
     }
   }
 
-  /** The newest entry by listing (AUD-2), cached: the log has one writer. */
+  /**
+   * The newest entry by listing (AUD-2). Kept between appends, and trusted while the entry after it does not exist:
+   * another process (a command while a server runs) may have appended since, under the same write lock.
+   */
   async #currentHead(): Promise<Head> {
-    if (this.#head) return this.#head;
+    if (this.#head && !(await this.store.stat(`${this.#folder('entries')}${seqName(this.#head.seq + 1)}`))) return this.#head;
     const folder = this.#folder('entries');
     let last: { key: string; seq: number } | undefined;
     for await (const key of this.store.list(folder)) {
