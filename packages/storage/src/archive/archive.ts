@@ -31,6 +31,7 @@ import { setLegalHold, type HeldStore } from '../replication/legal-hold.ts';
 import { runAudit, type AuditOptions, type AuditReport } from '../fixity/audit.ts';
 import { DEFAULT_CYCLE_DAYS, readAuditState, storesDue } from '../fixity/state.ts';
 import { exportAips, type ExportResult } from '../export/export.ts';
+import { fileStamp } from '../file-stamp.ts';
 import { IngestMetrics } from '../metrics/ingest.ts';
 import { STORAGE_FORMAT_DOC } from './format-doc.ts';
 
@@ -70,6 +71,8 @@ export class Archive {
   private constructor(
     readonly paths: ArchivePaths,
     private configValue: ArchiveConfig,
+    /** fileStamp of bevara.json as configValue was read from it. */
+    private configStamp: string,
     /** Every configured store, in config order; the first is `store`. */
     private readonly allStores: BlobStore[],
     readonly keys: KeyStore,
@@ -111,6 +114,47 @@ export class Archive {
 
   get replicaSet(): ReplicaSet {
     return { primary: this.store, replicas: this.requiredStores.slice(1), retry: this.retry };
+  }
+
+  /** Runs `fn` under the write lock, once what other processes changed since this one last held it is followed. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      await this.followOtherProcesses();
+      return fn();
+    });
+  }
+
+  /**
+   * Another process (a command while a server runs) may have added a store, changed the policy or made a new key
+   * current since this one last held the lock. A write must go to the stores the policy names now and be signed
+   * with the current key, and a change of the configuration must start from the one on disk: one made from this
+   * process's old copy would undo the other's. Stores are only ever added; any other change to them (an edit by
+   * hand) needs this process restarted (S-006).
+   */
+  private async followOtherProcesses(): Promise<void> {
+    await this.keys.refresh();
+    const stamp = fileStamp(this.paths.config);
+    if (stamp === this.configStamp) return;
+    const next = readConfig(this.paths.dir);
+    const known = this.configValue.stores;
+    if (next.archiveId !== this.configValue.archiveId || known.some((s, i) => JSON.stringify(s) !== JSON.stringify(next.stores[i]))) {
+      throw new StorageError('S-006', `the stores in ${this.paths.config} changed other than by adding one since this process opened the archive; restart it`, { path: this.paths.config });
+    }
+    const added: BlobStore[] = [];
+    try {
+      for (const sc of next.stores.slice(known.length)) {
+        const store = await openStore(sc, this.paths.dir);
+        added.push(store);
+        await store.check();
+        await assertStorageRoot(store);
+      }
+    } catch (e) {
+      for (const s of added) await s.close().catch(() => undefined);
+      throw e;
+    }
+    this.allStores.push(...added);
+    this.configValue = next;
+    this.configStamp = stamp;
   }
 
   /** Creates an archive on the embedded default: a local folder store and SQLite, with a self-signed key. */
@@ -155,6 +199,8 @@ export class Archive {
   static async open(dir: string, options: OpenOptions = {}): Promise<Archive> {
     const paths = archivePaths(dir);
     if (!fs.existsSync(paths.dir)) throw new StorageError('S-004', `${paths.dir} does not exist`, { path: paths.dir });
+    // stamped before it is read: a change in between is followed at the first write, never missed
+    const configStamp = fileStamp(paths.config);
     const config = readConfig(paths.dir);
     const stores: BlobStore[] = [];
     try {
@@ -172,7 +218,7 @@ export class Archive {
     const keys = await KeyStore.open(paths.keys);
     const extensions = options.catalogExtensions ?? [];
     const { catalog, fresh } = Catalog.open(paths.catalog, extensions);
-    const archive = new Archive(paths, config, stores, keys, catalog, extensions, options.retry ?? DEFAULT_RETRY);
+    const archive = new Archive(paths, config, configStamp, stores, keys, catalog, extensions, options.retry ?? DEFAULT_RETRY);
     await archive.recover();
     if (fresh) await archive.rebuildCatalog();
     return archive;
@@ -224,11 +270,11 @@ export class Archive {
   // ---- AIPs ---------------------------------------------------------------------------------
 
   createAip(input: NewAipInput): Promise<AipDetail> {
-    return this.lock.run(() => this.createAipLocked(input));
+    return this.locked(() => this.createAipLocked(input));
   }
 
   addVersion(id: string, input: AipVersionInput): Promise<AipDetail> {
-    return this.lock.run(() => this.addVersionLocked(id, input));
+    return this.locked(() => this.addVersionLocked(id, input));
   }
 
   private async createAipLocked(input: NewAipInput): Promise<AipDetail> {
@@ -341,8 +387,9 @@ export class Archive {
 
   // ---- verification ---------------------------------------------------------------------------
 
-  /** Trust anchors: the certificates in the archive's key folder (current and retired). */
-  trustedCertificates(): TrustedCertificate[] {
+  /** Every certificate a signature of this archive may name, a key another process made current since included. */
+  async trustedCertificates(): Promise<TrustedCertificate[]> {
+    await this.keys.refresh();
     return this.keys.certificates();
   }
 
@@ -350,7 +397,7 @@ export class Archive {
     const roots: { id?: string; root: string }[] = [];
     if (ids && ids.length > 0) for (const id of ids) roots.push({ id, root: objectRootFor(id) });
     else for await (const root of this.reader.objectRoots()) roots.push({ root });
-    const trusted = this.trustedCertificates();
+    const trusted = await this.trustedCertificates();
     this.store.prepareDigests?.();
     const out: ObjectVerification[] = [];
     for (const [i, r] of roots.entries()) {
@@ -362,7 +409,7 @@ export class Archive {
   }
 
   async verifyLog(): Promise<AuditVerification> {
-    const trusted = this.trustedCertificates();
+    const trusted = await this.trustedCertificates();
     return this.audit.verify((sig, data) => verifyDetached(sig, data, trusted));
   }
 
@@ -370,7 +417,7 @@ export class Archive {
 
   /** Recreates the catalog from the primary store alone, into a new file swapped in at the end. */
   async rebuildCatalog(progress?: Progress): Promise<{ aips: number }> {
-    return this.lock.run(async () => {
+    return this.locked(async () => {
       const tmp = `${this.paths.catalog}.rebuild-${process.pid}`;
       for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) fs.rmSync(f, { force: true });
       const { catalog } = Catalog.open(tmp, this.extensions);
@@ -419,7 +466,7 @@ export class Archive {
    * to run once `fn` has ended, when the lock is no longer theirs.
    */
   exclusive<T>(fn: (locked: LockedWrites) => Promise<T>): Promise<T> {
-    return this.lock.run(async () => {
+    return this.locked(async () => {
       let held = true;
       const whileHeld = <A extends unknown[], R>(write: (...args: A) => Promise<R>) => (...args: A): Promise<R> =>
         held ? write(...args) : Promise.reject(new Error('a write handed out under the write lock was used after its section ended'));
@@ -444,7 +491,7 @@ export class Archive {
    * (`setPolicy({ copies })`) `bevara audit --repair` fills it with a copy of every AIP.
    */
   async addStore(config: StoreConfig, options: { create?: boolean } = {}): Promise<void> {
-    await this.lock.run(async () => {
+    await this.locked(async () => {
       const next = validateConfig({ ...this.configValue, stores: [...this.configValue.stores, config] }, this.paths.config);
       const added = next.stores[next.stores.length - 1]!;
       if (options.create) await createStoreLocation(added, this.paths.dir);
@@ -462,6 +509,7 @@ export class Archive {
       }
       writeJsonDurably(this.paths.config, next);
       this.configValue = next;
+      this.configStamp = fileStamp(this.paths.config);
       this.allStores.push(store);
       await this.recordLocked({ type: 'config.store-added', subject: added.name, data: describeStore(added) });
     });
@@ -469,11 +517,12 @@ export class Archive {
 
   /** Changes the copies and audit policy; the new policy is checked against the stores (S-006). */
   async setPolicy(change: Partial<Policy>): Promise<Policy> {
-    return this.lock.run(async () => {
+    return this.locked(async () => {
       const previous = this.configValue.policy;
       const next = validateConfig({ ...this.configValue, policy: { ...previous, ...change } }, this.paths.config);
       writeJsonDurably(this.paths.config, next);
       this.configValue = next;
+      this.configStamp = fileStamp(this.paths.config);
       await this.recordLocked({ type: 'config.policy-changed', data: { previous, policy: next.policy } });
       return next.policy;
     });
@@ -481,7 +530,7 @@ export class Archive {
 
   /** Sets or lifts a legal hold on every object of an AIP in every required S3 store with Object Lock. */
   async setLegalHold(id: string, on: boolean, actor?: string): Promise<HeldStore[]> {
-    return this.lock.run(async () => {
+    return this.locked(async () => {
       const root = objectRootFor(id);
       if (!(await this.reader.inventory(id))) throw new StorageError('S-001', `no AIP ${id}`, { aip: id });
       const held: HeldStore[] = [];
@@ -497,7 +546,7 @@ export class Archive {
   // ---- keys -----------------------------------------------------------------------------------
 
   async initKeys(options: { subject?: string; days?: number } = {}): Promise<CertificateInfo> {
-    return this.lock.run(async () => {
+    return this.locked(async () => {
       const cert = await this.keys.init(options);
       for (const s of this.allStores) await publishCertificate(s, cert);
       await this.recordLocked({ type: 'keys.created', data: { fingerprint: cert.fingerprint, subject: cert.subject } });
@@ -506,7 +555,7 @@ export class Archive {
   }
 
   async importKeys(file: string, password?: string): Promise<CertificateInfo> {
-    return this.lock.run(async () => {
+    return this.locked(async () => {
       const cert = await this.keys.import(file, password);
       for (const s of this.allStores) await publishCertificate(s, cert);
       await this.recordLocked({ type: 'keys.imported', data: { fingerprint: cert.fingerprint, subject: cert.subject } });
@@ -518,7 +567,7 @@ export class Archive {
 
   /** Appends to the audit log and signs a checkpoint over it, under the write lock. */
   record(event: AuditEvent): Promise<void> {
-    return this.lock.run(() => this.recordLocked(event));
+    return this.locked(() => this.recordLocked(event));
   }
 
   private async recordLocked(event: AuditEvent): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * A long-running process (a server) keeps its archive open while commands run in other processes: its next reads
  * and writes go to the catalog a `bevara catalog rebuild` renamed over the old one, not to the file that no longer
- * has a name, and its audit-log entries chain on from the ones the commands appended.
+ * has a name; its audit-log entries chain on from the ones the commands appended; it writes to a store another
+ * process added once the policy counts it, keeps that store when it changes the configuration itself, and signs
+ * with, and trusts, a key another process made current.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,18 +12,28 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
+import { objectRootFor } from '../ocfl/layout.ts';
+import { verifyObject } from '../verify/object.ts';
 import { Archive } from './archive.ts';
 
-/** Another process: `rebuild` rebuilds the catalog, `record` appends an audit-log entry. */
+/**
+ * Another process: `rebuild` rebuilds the catalog, `record` appends an audit-log entry, `second-store` adds a local
+ * store and makes the policy count it, `rotate` makes a new key current.
+ */
 const COMMAND = `
 import { Archive } from ${JSON.stringify(pathToFileURL(path.join(import.meta.dirname, 'archive.ts')).href)};
 const archive = await Archive.open(process.argv[1]);
-if (process.argv[2] === 'rebuild') await archive.rebuildCatalog();
-else await archive.record({ type: 'test.other-process', data: {} });
+const command = process.argv[2];
+if (command === 'rebuild') await archive.rebuildCatalog();
+else if (command === 'record') await archive.record({ type: 'test.other-process', data: {} });
+else if (command === 'second-store') {
+  await archive.addStore({ name: 'second', type: 'local', path: 'second' }, { create: true });
+  await archive.setPolicy({ copies: 2 });
+} else if (command === 'rotate') console.log((await archive.initKeys({ subject: 'CN=Rotated' })).fingerprint);
 await archive.close();
 `;
-const inOtherProcess = (dir: string, command: 'rebuild' | 'record') =>
-  promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', COMMAND, dir, command], { timeout: 60_000 });
+const inOtherProcess = async (dir: string, command: 'rebuild' | 'record' | 'second-store' | 'rotate'): Promise<string> =>
+  (await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', COMMAND, dir, command], { timeout: 60_000 })).stdout.trim();
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -75,3 +87,32 @@ it('chains its audit-log entries on from those another process appended while th
     await server.close();
   }
 }, 90_000);
+
+it('writes to the store another process added, keeps it when it changes the policy itself, and uses its new key', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-two-processes-'));
+  dirs.push(dir);
+  const server = await Archive.init(dir);
+  try {
+    await inOtherProcess(dir, 'second-store');
+    const aip = await server.createAip(version('two copies'));
+    // the policy another process set counts the store it added: the version is on both
+    expect(server.requiredStores.map((s) => s.name)).toEqual(['local', 'second']);
+    expect(fs.existsSync(path.join(dir, 'second'))).toBe(true);
+    for (const store of server.requiredStores) expect(await store.stat(`${objectRootFor(aip.id)}/inventory.json`), store.name).not.toBeNull();
+    // a change of this process's own starts from the configuration on disk, not from its old copy
+    await server.setPolicy({ audit: { cycleDays: 30 } });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'bevara.json'), 'utf8'))).toMatchObject({ stores: [{ name: 'local' }, { name: 'second' }], policy: { copies: 2, audit: { cycleDays: 30 } } });
+
+    const rotated = await inOtherProcess(dir, 'rotate');
+    const after = await server.createAip(version('new key'));
+    // signed with the key the other process made current: it verifies against that certificate alone
+    const current = server.keys.current()!;
+    expect(current.fingerprint).toBe(rotated);
+    expect((await verifyObject(server.store, objectRootFor(after.id), [current], after.id)).findings).toEqual([]);
+    // and this process trusts it, and still the old one
+    expect((await server.verify(undefined)).map((v) => v.findings)).toEqual([[], []]);
+    expect((await server.verifyLog()).ok).toBe(true);
+  } finally {
+    await server.close();
+  }
+}, 120_000);

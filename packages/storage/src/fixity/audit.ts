@@ -16,6 +16,7 @@ import { ObjectReader } from '../ocfl/reader.ts';
 import { syncObject } from '../replication/object-copy.ts';
 import { SILENT, type Logger } from '../metrics/log.ts';
 import type { Inventory } from '../ocfl/inventory.ts';
+import type { TrustedCertificate } from '../signing/signer.ts';
 import { inspectObject, verifyObject, type ObjectVerification } from '../verify/object.ts';
 import { knownGoodFromLastAudit, readAuditState, writeAuditState, type AuditRun, type AuditState, type StoreReport, DEFAULT_CYCLE_DAYS } from './state.ts';
 
@@ -85,7 +86,7 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
   const batchSize = options.batchSize ?? 20;
   // never more at once than a batch: the position is saved at least every batch
   const parallel = Math.max(1, Math.min(options.parallel ?? 8, batchSize));
-  const trusted = archive.trustedCertificates();
+  const trusted = await archive.trustedCertificates();
   const cycleDays = archive.config.policy.audit?.cycleDays ?? DEFAULT_CYCLE_DAYS;
   let done = roots.length - todo.length;
 
@@ -176,7 +177,7 @@ async function auditObject(
   audited: readonly BlobStore[],
   run: AuditRun,
   state: AuditState,
-  trusted: ReturnType<Archive['trustedCertificates']>,
+  trusted: readonly TrustedCertificate[],
   throttle: (bytes: number) => Promise<void>,
   cycleDays: number,
 ): Promise<void> {
@@ -259,7 +260,7 @@ async function repairCopies(
   id: string,
   source: BlobStore,
   bad: readonly BlobStore[],
-  trusted: ReturnType<Archive['trustedCertificates']>,
+  trusted: readonly TrustedCertificate[],
 ): Promise<BlobStore[]> {
   const repaired: BlobStore[] = [];
   const events: PremisEvent[] = [];

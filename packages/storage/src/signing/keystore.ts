@@ -29,6 +29,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { StorageError } from '../errors.ts';
+import { fileStamp } from '../file-stamp.ts';
 import { syncDirectory, writeFileAtomic } from './atomic.ts';
 import { parseCertificate, type CertificateInfo, type ParsedCertificate } from './certificate.ts';
 import type { CmsSigner } from './cms.ts';
@@ -58,17 +59,29 @@ export class KeyStore {
     private readonly passphrase: string | undefined,
     private currentCert: ParsedCertificate | null,
     private retiredCerts: ParsedCertificate[],
+    /** fileStamp of the current certificate as read. */
+    private currentStamp: string,
   ) {}
 
   /** Reads the folder; a folder that does not exist yet is an empty key store. */
   static async open(dir: string, options: KeyStoreOptions = {}): Promise<KeyStore> {
     const passphrase = options.passphrase ?? nonEmpty(process.env.BEVARA_KEY_PASSPHRASE);
-    const current = await readOptional(path.join(dir, CURRENT_CERT));
-    const currentCert = current === undefined ? null : parseStored(current, CURRENT_CERT);
-    const retired = await readRetired(dir, currentCert?.info.fingerprint);
-    const store = new KeyStore(dir, passphrase, currentCert, retired);
+    const { currentCert, retired, stamp } = await readCertificates(dir);
+    const store = new KeyStore(dir, passphrase, currentCert, retired, stamp);
     await store.refreshTrustedBundle();
     return store;
+  }
+
+  /**
+   * Reads the certificates again when another process made a new key current since they were read (a rotation
+   * while a server runs): this process then signs with the new key and trusts its signatures.
+   */
+  async refresh(): Promise<void> {
+    if (fileStamp(path.join(this.dir, CURRENT_CERT)) === this.currentStamp) return;
+    const { currentCert, retired, stamp } = await readCertificates(this.dir);
+    this.currentCert = currentCert;
+    this.retiredCerts = retired;
+    this.currentStamp = stamp;
   }
 
   /** The certificate new signatures are made with, or null before the first `init`/`import`. */
@@ -160,6 +173,7 @@ export class KeyStore {
     await writeFileAtomic(path.join(this.dir, CURRENT_CERT), certificate.info.pem);
 
     this.currentCert = certificate;
+    this.currentStamp = fileStamp(path.join(this.dir, CURRENT_CERT));
     this.cachedSigner = undefined;
     if (old !== null && old.info.fingerprint !== fingerprint) {
       await rm(path.join(privateDir, `${old.info.fingerprint}.key.pem`), { force: true });
@@ -177,6 +191,15 @@ export class KeyStore {
     const file = path.join(this.dir, TRUSTED_BUNDLE);
     if ((await readOptional(file)) !== bundle) await writeFileAtomic(file, bundle);
   }
+}
+
+/** The current certificate (null before the first key), the retired ones, and the current one's fileStamp. */
+async function readCertificates(dir: string): Promise<{ currentCert: ParsedCertificate | null; retired: ParsedCertificate[]; stamp: string }> {
+  // stamped before it is read: a rotation in between is seen as one at the next refresh, never missed
+  const stamp = fileStamp(path.join(dir, CURRENT_CERT));
+  const current = await readOptional(path.join(dir, CURRENT_CERT));
+  const currentCert = current === undefined ? null : parseStored(current, CURRENT_CERT);
+  return { currentCert, retired: await readRetired(dir, currentCert?.info.fingerprint), stamp };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
