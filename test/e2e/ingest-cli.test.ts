@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { casesOf, ermsCatalog, generatePackage, writeHostile, writeTar, writeZip, type PackageSpec, type Profile } from '../../packages/ingest/src/index.ts';
+import { casesOf, ermsCatalog, generatePackage, SubmissionRegistry, writeHostile, writeTar, writeZip, type PackageSpec, type Profile } from '../../packages/ingest/src/index.ts';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEVARA_BIN, bevaraIn, jsonError, jsonLines, REPO_ROOT } from '../support/cli.ts';
@@ -170,6 +170,24 @@ describe('bevara agreements and tokens', () => {
     expect(jsonLines<IngestLine>(v2.stdout)[0]).toMatchObject({ outcome: 'archived', aip: v1.aip, version: 'v2' });
     const verified = await bevaraIn(archiveDir, ['verify', v1.aip!, '--json']);
     expect(jsonLines(verified.stdout)).toEqual([expect.objectContaining({ ok: true, head: 'v2' })]);
+  });
+
+  it('keeps every token and agreement that commands create at the same time', async () => {
+    const tokens = await Promise.all(['A', 'B', 'C', 'D'].map((s) => bevaraIn(archiveDir, ['tokens', 'create', '--submitter', `samtidig-${s}`, '--json'])));
+    const agreements = await Promise.all(['x', 'y', 'z'].map((id) => bevaraIn(archiveDir, ['agreements', 'add', `samtidig-${id}`, '--name', id, '--json'])));
+    for (const r of [...tokens, ...agreements]) expect(r.code, r.stderr).toBe(0);
+    const archive = await Archive.open(archiveDir, { catalogExtensions: [ermsCatalog] });
+    try {
+      const registry = SubmissionRegistry.open(archive);
+      for (const r of tokens) {
+        const { token, submitter } = jsonLines<{ token: string; submitter: string }>(r.stdout)[0]!;
+        expect(registry.authenticate(token).name).toBe(submitter);
+      }
+      expect(registry.agreements().map((a) => a.id)).toEqual(expect.arrayContaining(['samtidig-x', 'samtidig-y', 'samtidig-z']));
+      expect((await archive.verifyLog()).ok).toBe(true);
+    } finally {
+      await archive.close();
+    }
   });
 });
 

@@ -59,14 +59,17 @@ export class SubmissionRegistry {
     if (input.name.trim() === '') throw new IngestError('I-025', 'agreement name must not be empty', { agreement: input.id });
     const reference = input.reference?.trim();
     if (reference !== undefined && (reference === '' || reference.length > 200)) throw new IngestError('I-025', 'agreement reference must be 1-200 characters', { agreement: input.id });
-    if (this.agreements().some((a) => a.id === input.id)) throw new IngestError('I-024', `agreement ${input.id} exists already`, { agreement: input.id });
-    if (reference !== undefined && this.agreements().some((a) => a.reference === reference || a.id === reference)) {
-      throw new IngestError('I-024', `another agreement is cited as ${reference} already`, { agreement: input.id });
-    }
     const agreement: Agreement = { id: input.id, name: input.name.trim(), ...(reference !== undefined ? { reference } : {}), strictFormats: input.strictFormats ?? false, allowUpdates: input.allowUpdates ?? false };
-    this.write('agreements.json', [...this.read<Agreement[]>('agreements.json', []), agreement]);
-    await this.archive.record({ type: 'agreement.added', actor, subject: agreement.id, data: { ...agreement } });
-    return agreement;
+    // checked and added under the write lock: two commands at once would each write the list without the other's
+    return this.archive.exclusive(async (locked) => {
+      if (this.agreements().some((a) => a.id === input.id)) throw new IngestError('I-024', `agreement ${input.id} exists already`, { agreement: input.id });
+      if (reference !== undefined && this.agreements().some((a) => a.reference === reference || a.id === reference)) {
+        throw new IngestError('I-024', `another agreement is cited as ${reference} already`, { agreement: input.id });
+      }
+      this.write('agreements.json', [...this.read<Agreement[]>('agreements.json', []), agreement]);
+      await locked.record({ type: 'agreement.added', actor, subject: agreement.id, data: { ...agreement } });
+      return agreement;
+    });
   }
 
   /** Creates a token for a submitter under an agreement; returns the token, which is not stored. */
@@ -78,8 +81,11 @@ export class SubmissionRegistry {
     const id = randomUUID();
     const token = `bvt_${randomBytes(32).toString('base64url')}`;
     const record: TokenRecord = { id, sha256: sha256(token), submitter, agreement: agreement.id, created: new Date().toISOString(), ...(input.webhook ? { webhook: input.webhook } : {}) };
-    this.write('tokens.json', [...this.read<TokenRecord[]>('tokens.json', []), record]);
-    await this.archive.record({ type: 'token.created', actor, subject: id, data: { submitter, agreement: agreement.id } });
+    // added under the write lock: two commands at once would each write the list without the other's token
+    await this.archive.exclusive(async (locked) => {
+      this.write('tokens.json', [...this.read<TokenRecord[]>('tokens.json', []), record]);
+      await locked.record({ type: 'token.created', actor, subject: id, data: { submitter, agreement: agreement.id } });
+    });
     return { token, record };
   }
 
