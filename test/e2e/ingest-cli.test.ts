@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { casesOf, ermsCatalog, generatePackage, SubmissionRegistry, writeHostile, writeTar, writeZip, type PackageSpec, type Profile } from '../../packages/ingest/src/index.ts';
 import { Archive } from '@bevara/storage';
+import { authenticateArchivist } from '../../packages/access/src/disclosure/tokens.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEVARA_BIN, bevaraIn, jsonError, jsonLines, REPO_ROOT } from '../support/cli.ts';
 import { tempDir } from './support/archive.ts';
@@ -173,15 +174,22 @@ describe('bevara agreements and tokens', () => {
   });
 
   it('keeps every token and agreement that commands create at the same time', async () => {
-    const tokens = await Promise.all(['A', 'B', 'C', 'D'].map((s) => bevaraIn(archiveDir, ['tokens', 'create', '--submitter', `samtidig-${s}`, '--json'])));
-    const agreements = await Promise.all(['x', 'y', 'z'].map((id) => bevaraIn(archiveDir, ['agreements', 'add', `samtidig-${id}`, '--name', id, '--json'])));
-    for (const r of [...tokens, ...agreements]) expect(r.code, r.stderr).toBe(0);
+    const [tokens, archivists, agreements] = await Promise.all([
+      Promise.all(['A', 'B', 'C', 'D'].map((s) => bevaraIn(archiveDir, ['tokens', 'create', '--submitter', `samtidig-${s}`, '--json']))),
+      Promise.all(['E', 'F'].map((s) => bevaraIn(archiveDir, ['tokens', 'create', '--archivist', `samtidig-${s}`, '--json']))),
+      Promise.all(['x', 'y', 'z'].map((id) => bevaraIn(archiveDir, ['agreements', 'add', `samtidig-${id}`, '--name', id, '--json']))),
+    ]);
+    for (const r of [...tokens, ...archivists, ...agreements]) expect(r.code, r.stderr).toBe(0);
     const archive = await Archive.open(archiveDir, { catalogExtensions: [ermsCatalog] });
     try {
       const registry = SubmissionRegistry.open(archive);
       for (const r of tokens) {
         const { token, submitter } = jsonLines<{ token: string; submitter: string }>(r.stdout)[0]!;
         expect(registry.authenticate(token).name).toBe(submitter);
+      }
+      for (const r of archivists) {
+        const { token, archivist } = jsonLines<{ token: string; archivist: string }>(r.stdout)[0]!;
+        expect(authenticateArchivist(archive, `Bearer ${token}`)).toBe(archivist);
       }
       expect(registry.agreements().map((a) => a.id)).toEqual(expect.arrayContaining(['samtidig-x', 'samtidig-y', 'samtidig-z']));
       expect((await archive.verifyLog()).ok).toBe(true);

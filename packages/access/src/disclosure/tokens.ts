@@ -28,8 +28,11 @@ export async function createArchivistToken(archive: Archive, archivist: string, 
   const record: ArchivistToken = { id: randomUUID(), archivist: name, sha256: sha256(token), created: new Date().toISOString() };
   const dir = disclosureDir(archive);
   fs.mkdirSync(dir, { recursive: true });
-  writeReplacing(path.join(dir, FILE), JSON.stringify([...readTokens(archive), record], null, 2) + '\n');
-  await archive.record({ type: 'token.created', actor, subject: record.id, data: { archivist: name, scope: 'disclosure' } });
+  // added under the write lock: two commands at once would each write the list without the other's token
+  await archive.exclusive(async (locked) => {
+    writeReplacing(path.join(dir, FILE), JSON.stringify([...readTokens(archive), record], null, 2) + '\n');
+    await locked.record({ type: 'token.created', actor, subject: record.id, data: { archivist: name, scope: 'disclosure' } });
+  });
   return { token, record };
 }
 
