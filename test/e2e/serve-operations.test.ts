@@ -1,7 +1,7 @@
 /**
  * Issue 8, operations: a real `bevara serve` child process over an archive with two local stores. Its
  * audit schedule audits at start (never audited = due), repairs a flipped byte once the cycle comes
- * round again, never runs two audits at once, logs one JSON object a line, and stops cleanly on
+ * round again, never runs two audits at once (nor alongside `bevara audit`, which gives up with S-028), logs one JSON object a line, and stops cleanly on
  * SIGTERM in the middle of a slow audit (which the next audit resumes). /metrics shows copies per
  * AIP, the oldest audit's age, failures, repairs, and the ingest of a package sent over HTTP.
  */
@@ -12,7 +12,7 @@ import { generatePackage } from '../../packages/ingest/src/generator/generate.ts
 import { writeZip } from '../../packages/ingest/src/generator/writers.ts';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BEVARA_BIN, REPO_ROOT, bevaraIn, jsonLines } from '../support/cli.ts';
+import { BEVARA_BIN, REPO_ROOT, bevaraIn, jsonError, jsonLines } from '../support/cli.ts';
 import { createSampleAip, sampleFiles, tempDir, twoCopyArchive } from './support/archive.ts';
 
 interface Served {
@@ -165,6 +165,10 @@ describe('bevara serve: /metrics and the audit schedule', () => {
     const s = await serve(dir, ['--audit-check', '60000']);
     await s.until((l) => l.msg === 'audit started');
     await new Promise((r) => setTimeout(r, 1500));
+    // one audit at a time: a command gives up at once while the server audits
+    const meanwhile = await bevaraIn(dir, ['audit', '--json']);
+    expect(meanwhile.code, meanwhile.stderr).toBe(2);
+    expect(jsonError(meanwhile)).toMatchObject({ code: 'S-028' });
     const t0 = Date.now();
     expect(await s.stop()).toBe(0);
     expect(Date.now() - t0).toBeLessThan(15_000);

@@ -41,6 +41,7 @@ export const STORAGE_ERRORS = {
   'S-025': { title: 'no space left on the disk (staging or a local store)', http: 507, exit: 2, retry: true },
   'S-026': { title: 'object too large to read whole', http: 500, exit: 1 },
   'S-027': { title: "a file or folder of the archive's own cannot be read or written", http: 500, exit: 2 },
+  'S-028': { title: 'an audit of this archive is already running', http: 409, exit: 2, retry: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type StorageCode = keyof typeof STORAGE_ERRORS;

@@ -10,7 +10,7 @@ export const register: Register = (program, run) => {
     .option('--repair', 'rewrite a bad or missing copy from a good one (recorded in the audit log and as PREMIS events in a new AIP version)')
     .option('--due', 'audit only if some store\'s last complete audit is older than the policy\'s cycle')
     .option('--json', 'JSON lines: {"type":"store",...report} per store, {"type":"log",...}, then {"type":"summary","ok","unrepaired"}')
-    .addHelpText('after', '\nEXIT STATUS\n  0 every copy is good (or was repaired with --repair), 1 a copy is bad and not repaired, or the audit log is broken, 2 error')
+    .addHelpText('after', '\nEXIT STATUS\n  0 every copy is good (or was repaired with --repair), 1 a copy is bad and not repaired, or the audit log is broken, 2 error (S-028: another process is auditing)')
     .action(
       run(async (ctx, opts: { store?: string; repair?: boolean; due?: boolean }) =>
         withArchive(ctx, async (archive) => {

@@ -81,6 +81,8 @@ export class AuditSchedule {
       });
     } catch (e) {
       if (this.stopping.signal.aborted) logger.log('info', 'audit paused for shutdown; the next start resumes it', {});
+      // `bevara audit` in another process: its run counts; the next check finds whether one is still due
+      else if ((e as { code?: unknown }).code === 'S-028') logger.log('info', 'audit not started: another process is auditing', errorFields(e));
       else logger.log('error', 'audit failed', errorFields(e));
       return;
     }

@@ -23,7 +23,7 @@ import { verifyObject, type ObjectVerification } from '../verify/object.ts';
 import { type ArchiveConfig, type Policy, type StoreConfig, readConfig, validateConfig } from './config.ts';
 import { FileJournal } from './journal.ts';
 import { AUDIT_PREFIX, CERTIFICATES_PREFIX, archivePaths, type ArchivePaths } from './layout.ts';
-import { WriteLock } from './lock.ts';
+import { ProcessLock } from './lock.ts';
 import { assertStorageRoot, initStorageRoot } from './storage-root.ts';
 import { createStoreLocation, describeStore, openStore } from './stores.ts';
 import { copyObject, hashStored } from '../replication/copy.ts';
@@ -65,7 +65,9 @@ export class Archive {
   readonly audit: AuditLog;
   /** Ingest durations and queue depth of this process, for `/metrics` (the submission service reports to it). */
   readonly ingestMetrics = new IngestMetrics();
-  private readonly lock: WriteLock;
+  private readonly lock: ProcessLock;
+  /** One fixity audit at a time: two would interleave the positions they save (fixity/state.ts). */
+  private readonly auditLock: ProcessLock;
   private readonly journal: FileJournal;
 
   private constructor(
@@ -84,7 +86,11 @@ export class Archive {
     this.store = store;
     this.reader = new ObjectReader(store);
     this.audit = new AuditLog(store, { prefix: AUDIT_PREFIX });
-    this.lock = new WriteLock(paths.lock);
+    this.lock = new ProcessLock(paths.lock);
+    this.auditLock = new ProcessLock(paths.auditLock, {
+      waitMs: 0,
+      busy: (holder) => new StorageError('S-028', `an audit of this archive is already running${holder}`, { path: paths.auditLock }),
+    });
     this.journal = new FileJournal(paths.journal);
   }
 
@@ -227,6 +233,7 @@ export class Archive {
   async close(): Promise<void> {
     this.catalogHandle.close();
     this.lock.close();
+    this.auditLock.close();
     for (const s of this.allStores) await s.close();
   }
 
@@ -444,9 +451,9 @@ export class Archive {
     });
   }
 
-  /** Re-hashes every copy of every AIP in the required stores; see fixity/audit.ts. */
+  /** Re-hashes every copy of every AIP in the required stores; see fixity/audit.ts. S-028 while another process audits. */
   auditCopies(options: AuditOptions = {}): Promise<AuditReport> {
-    return runAudit(this, options);
+    return this.auditLock.run(() => runAudit(this, options));
   }
 
   /** Required stores whose last complete audit is older than the policy's cycle (default 90 days). */

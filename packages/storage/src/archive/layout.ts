@@ -9,6 +9,7 @@ export interface ArchivePaths {
   staging: string;
   journal: string;
   lock: string;
+  auditLock: string;
   defaultStore: string;
 }
 
@@ -22,6 +23,7 @@ export function archivePaths(dir: string): ArchivePaths {
     staging: path.join(d, 'staging'),
     journal: path.join(d, 'staging', 'journal'),
     lock: path.join(d, 'write.lock'),
+    auditLock: path.join(d, 'audit.lock'),
     defaultStore: path.join(d, 'store'),
   };
 }

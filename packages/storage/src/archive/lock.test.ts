@@ -11,16 +11,16 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
 import { Archive, type LockedWrites } from './archive.ts';
-import { WriteLock } from './lock.ts';
+import { ProcessLock } from './lock.ts';
 
 const LOCK_MODULE = JSON.stringify(pathToFileURL(path.join(import.meta.dirname, 'lock.ts')).href);
 
 /** Takes the lock ROUNDS times, noting in LOG when it enters and leaves, with a pause of up to 3 ms inside. */
 const CONTENDER = `
 import { appendFileSync } from 'node:fs';
-import { WriteLock } from ${LOCK_MODULE};
+import { ProcessLock } from ${LOCK_MODULE};
 const [file, log, rounds] = process.argv.slice(1);
-const lock = new WriteLock(file, 120_000);
+const lock = new ProcessLock(file, { waitMs: 120_000 });
 for (let i = 0; i < Number(rounds); i++) {
   await lock.run(async () => {
     appendFileSync(log, '+' + process.pid + '\\n');
@@ -33,8 +33,8 @@ lock.close();
 
 /** Takes the lock, says so, and holds it until killed. */
 const HOLDER = `
-import { WriteLock } from ${LOCK_MODULE};
-await new WriteLock(process.argv[1]).run(() => new Promise(() => { console.log('held'); setInterval(() => undefined, 1000); }));
+import { ProcessLock } from ${LOCK_MODULE};
+await new ProcessLock(process.argv[1]).run(() => new Promise(() => { console.log('held'); setInterval(() => undefined, 1000); }));
 `;
 
 const dirs: string[] = [];
@@ -113,7 +113,7 @@ it('is free as soon as a writer holding it is killed, and tells that the writer 
     child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
     child.on('exit', () => reject(new Error('the holder ended before it held the lock')));
   });
-  const lock = new WriteLock(file, 200);
+  const lock = new ProcessLock(file, { waitMs: 200 });
   try {
     expect(lock.ownerDied()).toBe(false);
     // held by a live process: a writer that may wait 200 ms gives up with S-016, naming the holder
@@ -133,8 +133,8 @@ it('keeps out a writer while another holds the lock, whatever its owner record s
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
   dirs.push(dir);
   const file = path.join(dir, 'write.lock');
-  const holder = new WriteLock(file);
-  const waiter = new WriteLock(file, 300);
+  const holder = new ProcessLock(file);
+  const waiter = new ProcessLock(file, { waitMs: 300 });
   try {
     await holder.run(async () => {
       // what a reader saw of a lock file in the moment between its creation and its contents: once taken for a

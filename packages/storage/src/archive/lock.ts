@@ -5,9 +5,10 @@ import Database from 'better-sqlite3';
 import { StorageError } from '../errors.ts';
 
 /**
- * One writer at a time per archive: the audit log's chain and OCFL's version numbers both need a
- * single sequence of writes. Within a process, callers queue; across processes, the lock is an exclusive
- * transaction on a small SQLite database beside the owner record (`write.lock.db`). The kernel holds that lock
+ * One holder at a time per archive, across processes: the writer (the audit log's chain and OCFL's version numbers
+ * both need a single sequence of writes), or the fixity audit (two at once would interleave their saved
+ * positions). Within a process, callers queue; across processes, the lock is an exclusive
+ * transaction on a small SQLite database beside the owner record (`write.lock.db`, `audit.lock.db`). The kernel holds that lock
  * for the process and drops it when the process ends however it ends (a crash, SIGKILL), so there is no stale
  * lock to judge and take over: a lock file whose owner is judged from its contents let two writers in at once
  * (one read the file in the moment between its creation and its contents and took it for a crashed writer's).
@@ -20,13 +21,25 @@ import { StorageError } from '../errors.ts';
  * Telling a nested call from a concurrent one would take AsyncLocalStorage, whose promise hook then runs for every
  * promise the process makes (about 6% of a 10,000-file ingest's CPU).
  */
-export class WriteLock {
+export interface ProcessLockOptions {
+  /** How long run() waits for another holder before it gives up (default 30 s). */
+  waitMs?: number;
+  /** The error run() gives up with; `holder` names the holder, as ' (pid N on HOST since T)', or is ''. */
+  busy?: (holder: string) => StorageError;
+}
+
+export class ProcessLock {
   private queue: Promise<unknown> = Promise.resolve();
   private db: Database.Database | undefined;
   private held = false;
+  private readonly waitMs: number;
+  private readonly busy: (holder: string) => StorageError;
 
   /** `file`: the owner record; the lock database is `file` + '.db'. */
-  constructor(private readonly file: string, private readonly waitMs = 30_000) {}
+  constructor(private readonly file: string, options: ProcessLockOptions = {}) {
+    this.waitMs = options.waitMs ?? 30_000;
+    this.busy = options.busy ?? ((holder) => new StorageError('S-016', `the archive is being written by another process${holder} (lock ${file})`, { path: file }));
+  }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
     return this.queued(async () => {
@@ -82,9 +95,7 @@ export class WriteLock {
   private async acquire(): Promise<void> {
     const deadline = Date.now() + this.waitMs;
     while (!this.tryLock()) {
-      if (Date.now() > deadline) {
-        throw new StorageError('S-016', `the archive is being written by another process${this.ownerText()} (lock ${this.file})`, { path: this.file });
-      }
+      if (Date.now() >= deadline) throw this.busy(this.ownerText());
       await new Promise((r) => setTimeout(r, 50));
     }
   }

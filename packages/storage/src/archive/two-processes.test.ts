@@ -3,7 +3,7 @@
  * and writes go to the catalog a `bevara catalog rebuild` renamed over the old one, not to the file that no longer
  * has a name; its audit-log entries chain on from the ones the commands appended; it writes to a store another
  * process added once the policy counts it, keeps that store when it changes the configuration itself, and signs
- * with, and trusts, a key another process made current.
+ * with, and trusts, a key another process made current. One fixity audit runs at a time.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -116,3 +116,22 @@ it('writes to the store another process added, keeps it when it changes the poli
     await server.close();
   }
 }, 120_000);
+
+it('runs one fixity audit at a time: another gives up at once with S-028 while one runs, and runs once it is done', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-two-processes-'));
+  dirs.push(dir);
+  const first = await Archive.init(dir);
+  const second = await Archive.open(dir);
+  try {
+    await first.createAip({ ...version('audited'), files: [{ path: 'big.bin', source: Buffer.alloc(2 * 1024 * 1024, 7) }] });
+    // read at 1 MB/s, the first audit takes about two seconds
+    const running = first.auditCopies({ bytesPerSecond: 1024 * 1024 });
+    while (!fs.existsSync(path.join(dir, 'audit.lock'))) await new Promise((r) => setTimeout(r, 10));
+    await expect(second.auditCopies()).rejects.toMatchObject({ code: 'S-028', message: expect.stringContaining(`pid ${process.pid}`) });
+    expect((await running).ok).toBe(true);
+    expect((await second.auditCopies()).ok).toBe(true);
+  } finally {
+    await second.close();
+    await first.close();
+  }
+}, 60_000);
