@@ -13,9 +13,12 @@ export interface UnsearchableDocument {
   reason: UnsearchableReason;
 }
 
-/** In path order; a document that several records name is listed once. */
+/** In path order; a document that several records name is listed once, and not when its text was read for any. */
 export function unsearchableDocuments(db: Db, aipId: string): UnsearchableDocument[] {
   return db
-    .prepare(`SELECT path, min(search_text) AS reason FROM access_files WHERE aip_id = ? AND search_text IS NOT NULL AND search_text != 'read' GROUP BY path ORDER BY path`)
+    .prepare(
+      `SELECT path, min(search_text) AS reason FROM access_files WHERE aip_id = ? AND search_text IS NOT NULL
+       GROUP BY path HAVING max(search_text = 'read') = 0 ORDER BY path`,
+    )
     .all(aipId) as UnsearchableDocument[];
 }

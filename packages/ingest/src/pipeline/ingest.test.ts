@@ -186,7 +186,7 @@ describe('ingestPackage', () => {
     fs.writeFileSync(path.join(out, 'receipt.xml.p7s'), result.receipt.xmlSignature);
     fs.writeFileSync(path.join(out, 'receipt.json'), result.receipt.json);
     fs.writeFileSync(path.join(out, 'receipt.json.p7s'), result.receipt.jsonSignature);
-    fs.writeFileSync(path.join(out, 'trusted.pem'), (await archive.trustedCertificates()).map((c) => c.pem).join('\n'));
+    fs.writeFileSync(path.join(out, 'trusted.pem'), archive.trustedCertificates().map((c) => c.pem).join('\n'));
     for (const name of ['receipt.xml', 'receipt.json']) {
       execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-content', name, '-in', `${name}.p7s`, '-CAfile', 'trusted.pem', '-partial_chain', '-purpose', 'any', '-out', '/dev/null'], { cwd: out, stdio: 'pipe' });
     }

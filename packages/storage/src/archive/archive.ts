@@ -100,7 +100,14 @@ export class Archive {
    * left to the garbage collector, as a query of this process may still be reading through it.
    */
   get catalog(): Catalog {
-    if (this.catalogHandle.replaced()) this.catalogHandle = Catalog.open(this.paths.catalog, this.extensions).catalog;
+    if (this.catalogHandle.replaced()) {
+      const { catalog, fresh } = Catalog.open(this.paths.catalog, this.extensions);
+      if (fresh) {
+        catalog.close();
+        throw new StorageError('S-019', `the catalog ${this.paths.catalog} was rebuilt with other tables than this process knows (another version of Bevara?); restart it`, { path: this.paths.catalog });
+      }
+      this.catalogHandle = catalog;
+    }
     return this.catalogHandle;
   }
 
@@ -131,14 +138,12 @@ export class Archive {
   }
 
   /**
-   * Another process (a command while a server runs) may have added a store, changed the policy or made a new key
-   * current since this one last held the lock. A write must go to the stores the policy names now and be signed
-   * with the current key, and a change of the configuration must start from the one on disk: one made from this
-   * process's old copy would undo the other's. Stores are only ever added; any other change to them (an edit by
-   * hand) needs this process restarted (S-006).
+   * Another process (a command while a server runs) may have added a store or changed the policy since this one
+   * last held the lock. A write must go to the stores the policy names now, and a change of the configuration must
+   * start from the one on disk: one made from this process's old copy would undo the other's. Stores are only ever
+   * added; any other change to them (an edit by hand) needs this process restarted (S-006).
    */
   private async followOtherProcesses(): Promise<void> {
-    await this.keys.refresh();
     const stamp = fileStamp(this.paths.config);
     if (stamp === this.configStamp) return;
     const next = readConfig(this.paths.dir);
@@ -395,8 +400,7 @@ export class Archive {
   // ---- verification ---------------------------------------------------------------------------
 
   /** Every certificate a signature of this archive may name, a key another process made current since included. */
-  async trustedCertificates(): Promise<TrustedCertificate[]> {
-    await this.keys.refresh();
+  trustedCertificates(): TrustedCertificate[] {
     return this.keys.certificates();
   }
 
@@ -404,7 +408,7 @@ export class Archive {
     const roots: { id?: string; root: string }[] = [];
     if (ids && ids.length > 0) for (const id of ids) roots.push({ id, root: objectRootFor(id) });
     else for await (const root of this.reader.objectRoots()) roots.push({ root });
-    const trusted = await this.trustedCertificates();
+    const trusted = this.trustedCertificates();
     this.store.prepareDigests?.();
     const out: ObjectVerification[] = [];
     for (const [i, r] of roots.entries()) {
@@ -416,7 +420,7 @@ export class Archive {
   }
 
   async verifyLog(): Promise<AuditVerification> {
-    const trusted = await this.trustedCertificates();
+    const trusted = this.trustedCertificates();
     return this.audit.verify((sig, data) => verifyDetached(sig, data, trusted));
   }
 
@@ -453,13 +457,22 @@ export class Archive {
 
   /** Re-hashes every copy of every AIP in the required stores; see fixity/audit.ts. S-028 while another process audits. */
   auditCopies(options: AuditOptions = {}): Promise<AuditReport> {
-    return this.auditLock.run(() => runAudit(this, options));
+    return this.auditLock.run(async () => {
+      // the audit reads the stores without the write lock: it follows a store another process added (and the
+      // policy that counts it) between this process's own writes, so none of those sees the stores change under it
+      await this.lock.between(() => this.followOtherProcesses());
+      return runAudit(this, options);
+    });
   }
 
-  /** Required stores whose last complete audit is older than the policy's cycle (default 90 days). */
+  /**
+   * Required stores whose last complete audit is older than the policy's cycle (default 90 days), by the
+   * configuration file as it is now: another process may have added a store or changed the policy.
+   */
   auditDue(now = new Date()): string[] {
-    const names = this.requiredStores.map((s) => s.name);
-    return storesDue(readAuditState(this.paths.dir), names, this.configValue.policy.audit?.cycleDays ?? DEFAULT_CYCLE_DAYS, now);
+    const config = readConfig(this.paths.dir);
+    const names = config.stores.slice(0, config.policy.copies).map((s) => s.name);
+    return storesDue(readAuditState(this.paths.dir), names, config.policy.audit?.cycleDays ?? DEFAULT_CYCLE_DAYS, now);
   }
 
   /** Writes AIPs (all when `ids` is empty) as a plain OCFL storage root in a new folder; see export/export.ts. */

@@ -150,3 +150,46 @@ it('keeps out a writer while another holds the lock, whatever its owner record s
     waiter.close();
   }
 });
+
+it('honours the owner record of a live process on this host (an older Bevara, or a holder whose lock database was removed)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'write.lock');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HOLDER, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+    child.on('exit', () => reject(new Error('the holder ended before it held the lock')));
+  });
+  const lock = new ProcessLock(file, { waitMs: 300 });
+  try {
+    // the database goes, as an administrator cleaning up might remove it: the holder's record still keeps others out
+    fs.rmSync(`${file}.db`);
+    await expect(lock.run(async () => 'in')).rejects.toMatchObject({ code: 'S-016', message: expect.stringContaining(`pid ${child.pid}`) });
+    expect(lock.ownerDied()).toBe(false);
+    const gone = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
+    // its record now names a process that is gone: a writer that died holding the lock
+    expect(lock.ownerDied()).toBe(true);
+    expect(await lock.run(async () => 'in')).toBe('in');
+  } finally {
+    lock.close();
+  }
+}, 60_000);
+
+it('with no wait, refuses at once while this process holds or awaits it too', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
+  dirs.push(dir);
+  const lock = new ProcessLock(path.join(dir, 'audit.lock'), { waitMs: 0 });
+  try {
+    let release!: () => void;
+    const first = lock.run(() => new Promise<void>((r) => (release = r)));
+    await expect(lock.run(async () => undefined)).rejects.toMatchObject({ code: 'S-016' });
+    expect(await lock.runIfFree(async () => undefined)).toBe(false);
+    release();
+    await first;
+    expect(await lock.run(async () => 'again')).toBe('again');
+  } finally {
+    lock.close();
+  }
+});

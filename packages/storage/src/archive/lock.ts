@@ -7,30 +7,43 @@ import { StorageError } from '../errors.ts';
 /**
  * One holder at a time per archive, across processes: the writer (the audit log's chain and OCFL's version numbers
  * both need a single sequence of writes), or the fixity audit (two at once would interleave their saved
- * positions). Within a process, callers queue; across processes, the lock is an exclusive
- * transaction on a small SQLite database beside the owner record (`write.lock.db`, `audit.lock.db`). The kernel holds that lock
- * for the process and drops it when the process ends however it ends (a crash, SIGKILL), so there is no stale
- * lock to judge and take over: a lock file whose owner is judged from its contents let two writers in at once
- * (one read the file in the moment between its creation and its contents and took it for a crashed writer's).
+ * positions). Within a process, callers queue; across processes, the lock is an exclusive transaction on a small
+ * SQLite database beside the owner record (`write.lock.db`, `audit.lock.db`). The kernel holds that lock for the
+ * process and drops it when the process ends however it ends (a crash, SIGKILL), so there is no stale lock to
+ * judge and take over: a lock file whose owner is judged from its contents let two writers in at once (one read
+ * the file in the moment between its creation and its contents and took it for a crashed writer's). The database
+ * must not be removed while Bevara runs; if it is, the holder notices at its next take and opens the new one.
  *
  * The owner record (`write.lock`: pid, host, since) is written once the lock is held and removed before it is let
- * go. One found by the next holder was left by a writer that died holding the lock (ownerDied), which may have
- * left temp files; it also names the writer in the error of a writer that waited too long (S-016).
+ * go. One found by the next holder was left by a process that died holding the lock (ownerDied), which may have
+ * left temp files; it also names the holder in the error of a process that waited too long. A record that names a
+ * live process on this host is honoured as a lock, as Bevara before this lock database honoured it: a command of a
+ * new installation waits for a server still running the old one.
  *
  * Not reentrant: a locked section calls the unlocked forms of what it needs (Archive.exclusive hands them out).
  * Telling a nested call from a concurrent one would take AsyncLocalStorage, whose promise hook then runs for every
  * promise the process makes (about 6% of a 10,000-file ingest's CPU).
  */
 export interface ProcessLockOptions {
-  /** How long run() waits for another holder before it gives up (default 30 s). */
+  /** How long run() waits for another holder before it gives up (default 30 s); 0: not at all, not even for this process's own. */
   waitMs?: number;
   /** The error run() gives up with; `holder` names the holder, as ' (pid N on HOST since T)', or is ''. */
   busy?: (holder: string) => StorageError;
 }
 
+interface Owner {
+  pid?: unknown;
+  host?: unknown;
+  since?: unknown;
+}
+
 export class ProcessLock {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Sections of this process queued or running. */
+  private queuedCount = 0;
   private db: Database.Database | undefined;
+  /** The inode of the lock database `db` opened: another at its name means it was removed and made again. */
+  private dbInode: number | undefined;
   private held = false;
   private readonly waitMs: number;
   private readonly busy: (holder: string) => StorageError;
@@ -38,10 +51,11 @@ export class ProcessLock {
   /** `file`: the owner record; the lock database is `file` + '.db'. */
   constructor(private readonly file: string, options: ProcessLockOptions = {}) {
     this.waitMs = options.waitMs ?? 30_000;
-    this.busy = options.busy ?? ((holder) => new StorageError('S-016', `the archive is being written by another process${holder} (lock ${file})`, { path: file }));
+    this.busy = options.busy ?? ((holder) => new StorageError('S-016', `the archive is being written by another process${holder} (lock ${file}.db)`, { path: file }));
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.waitMs === 0 && this.queuedCount > 0) return Promise.reject(this.busy(this.ownerText()));
     return this.queued(async () => {
       await this.acquire();
       return this.holding(fn);
@@ -49,11 +63,11 @@ export class ProcessLock {
   }
 
   /**
-   * Runs `fn` under the lock when no writer holds it now; false, without waiting, when one does (another process,
+   * Runs `fn` under the lock when no one holds it now; false, without waiting, when someone does (another process,
    * or this one): for housekeeping a reader may do in passing but must not wait for.
    */
   async runIfFree(fn: () => Promise<void>): Promise<boolean> {
-    if (this.held) return false;
+    if (this.queuedCount > 0) return false;
     return this.queued(async () => {
       if (!this.tryLock()) return false;
       await this.holding(fn);
@@ -61,9 +75,14 @@ export class ProcessLock {
     });
   }
 
-  /** The owner record is there and no writer holds the lock: a writer died holding it (it may have left temp files). */
+  /** Runs `fn` between this process's own sections under the lock, without taking the lock across processes. */
+  between<T>(fn: () => Promise<T>): Promise<T> {
+    return this.queued(fn);
+  }
+
+  /** The owner record is there and no one holds the lock: a process died holding it (it may have left temp files). */
   ownerDied(): boolean {
-    if (this.held || !fs.existsSync(this.file)) return false;
+    if (this.queuedCount > 0 || !fs.existsSync(this.file)) return false;
     if (!this.tryLock()) return false;
     this.unlock();
     return fs.existsSync(this.file);
@@ -77,7 +96,8 @@ export class ProcessLock {
   }
 
   private queued<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
+    this.queuedCount++;
+    const next = this.queue.then(fn).finally(() => this.queuedCount--);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -87,8 +107,11 @@ export class ProcessLock {
       this.writeOwner();
       return await fn();
     } finally {
-      fs.rmSync(this.file, { force: true });
-      this.unlock();
+      try {
+        fs.rmSync(this.file, { force: true });
+      } finally {
+        this.unlock();
+      }
     }
   }
 
@@ -102,20 +125,45 @@ export class ProcessLock {
 
   /** Takes the lock if no one holds it; never waits (the connection's busy timeout is 0). */
   private tryLock(): boolean {
+    const dbFile = `${this.file}.db`;
     try {
-      this.db ??= new Database(`${this.file}.db`, { timeout: 0 });
+      if (this.db && fs.statSync(dbFile, { throwIfNoEntry: false })?.ino !== this.dbInode) {
+        // removed (and perhaps made again by another process) since it was opened: a lock on the old file keeps no one out
+        this.db.close();
+        this.db = undefined;
+      }
+      if (!this.db) {
+        this.db = new Database(dbFile, { timeout: 0 });
+        this.dbInode = fs.statSync(dbFile).ino;
+      }
       this.db.exec('BEGIN EXCLUSIVE');
     } catch (e) {
       if ((e as { code?: unknown }).code === 'SQLITE_BUSY') return false;
-      throw new StorageError('S-027', `cannot use the write lock ${this.file}.db: ${e instanceof Error ? e.message : String(e)}`, { path: `${this.file}.db` }, { cause: e });
+      throw new StorageError('S-027', `cannot use the lock ${dbFile}: ${e instanceof Error ? e.message : String(e)}`, { path: dbFile }, { cause: e });
     }
     this.held = true;
+    if (this.recordOfLiveProcess()) {
+      this.unlock();
+      return false;
+    }
     return true;
   }
 
   private unlock(): void {
     this.held = false;
     this.db!.exec('ROLLBACK');
+  }
+
+  /** An owner record naming another live process on this host: one of an older Bevara, which locks by the record alone. */
+  private recordOfLiveProcess(): boolean {
+    const owner = this.readOwner();
+    if (owner?.host !== os.hostname() || typeof owner.pid !== 'number' || owner.pid === process.pid) return false;
+    try {
+      process.kill(owner.pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
   }
 
   /** Written whole under a temporary name and renamed: a reader never sees part of it. */
@@ -132,17 +180,21 @@ export class ProcessLock {
       fs.renameSync(temp, this.file);
     } catch (e) {
       fs.rmSync(temp, { force: true });
-      throw new StorageError('S-027', `cannot write the write lock's owner record ${this.file}`, { path: this.file }, { cause: e });
+      throw new StorageError('S-027', `cannot write the lock's owner record ${this.file}`, { path: this.file }, { cause: e });
+    }
+  }
+
+  private readOwner(): Owner | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as Owner;
+    } catch {
+      return undefined;
     }
   }
 
   /** ' (pid N on HOST since T)' from the owner record, or '' when it cannot be read. */
   private ownerText(): string {
-    try {
-      const owner = JSON.parse(fs.readFileSync(this.file, 'utf8')) as { pid?: unknown; host?: unknown; since?: unknown };
-      return ` (pid ${String(owner.pid)} on ${String(owner.host)} since ${String(owner.since)})`;
-    } catch {
-      return '';
-    }
+    const owner = this.readOwner();
+    return owner ? ` (pid ${String(owner.pid)} on ${String(owner.host)} since ${String(owner.since)})` : '';
   }
 }

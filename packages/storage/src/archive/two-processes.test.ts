@@ -126,7 +126,9 @@ it('runs one fixity audit at a time: another gives up at once with S-028 while o
     await first.createAip({ ...version('audited'), files: [{ path: 'big.bin', source: Buffer.alloc(2 * 1024 * 1024, 7) }] });
     // read at 1 MB/s, the first audit takes about two seconds
     const running = first.auditCopies({ bytesPerSecond: 1024 * 1024 });
-    while (!fs.existsSync(path.join(dir, 'audit.lock'))) await new Promise((r) => setTimeout(r, 10));
+    let ended = false;
+    void running.finally(() => (ended = true)).catch(() => undefined);
+    while (!fs.existsSync(path.join(dir, 'audit.lock')) && !ended) await new Promise((r) => setTimeout(r, 10));
     await expect(second.auditCopies()).rejects.toMatchObject({ code: 'S-028', message: expect.stringContaining(`pid ${process.pid}`) });
     expect((await running).ok).toBe(true);
     expect((await second.auditCopies()).ok).toBe(true);

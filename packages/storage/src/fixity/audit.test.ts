@@ -54,7 +54,7 @@ function contentFile(storeRoot: string, id: string): string {
 async function expectAllCopiesIntact(archive: Archive, ids: string[]): Promise<void> {
   for (const store of archive.requiredStores) {
     for (const id of ids) {
-      const v = await verifyObject(store, objectRootFor(id), await archive.trustedCertificates(), id);
+      const v = await verifyObject(store, objectRootFor(id), archive.trustedCertificates(), id);
       expect(v.findings, `${store.name} ${id}`).toEqual([]);
     }
   }

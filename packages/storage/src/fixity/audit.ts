@@ -86,7 +86,8 @@ export async function runAudit(archive: Archive, options: AuditOptions = {}): Pr
   const batchSize = options.batchSize ?? 20;
   // never more at once than a batch: the position is saved at least every batch
   const parallel = Math.max(1, Math.min(options.parallel ?? 8, batchSize));
-  const trusted = await archive.trustedCertificates();
+  // asked again for each object: a key another process makes current during a long audit signs versions it meets
+  const trusted = (): readonly TrustedCertificate[] => archive.trustedCertificates();
   const cycleDays = archive.config.policy.audit?.cycleDays ?? DEFAULT_CYCLE_DAYS;
   let done = roots.length - todo.length;
 
@@ -177,7 +178,7 @@ async function auditObject(
   audited: readonly BlobStore[],
   run: AuditRun,
   state: AuditState,
-  trusted: readonly TrustedCertificate[],
+  trusted: () => readonly TrustedCertificate[],
   throttle: (bytes: number) => Promise<void>,
   cycleDays: number,
 ): Promise<void> {
@@ -187,7 +188,7 @@ async function auditObject(
   const check = async (store: BlobStore): Promise<ObjectVerification> => {
     let v = results.get(store.name);
     if (!v) {
-      const inspected = await inspectObject(store, root, trusted);
+      const inspected = await inspectObject(store, root, trusted());
       v = inspected.verification;
       if (v.ok) goodInventory ??= inspected.inventory;
       await throttle(v.bytes);
@@ -260,7 +261,7 @@ async function repairCopies(
   id: string,
   source: BlobStore,
   bad: readonly BlobStore[],
-  trusted: readonly TrustedCertificate[],
+  trusted: () => readonly TrustedCertificate[],
 ): Promise<BlobStore[]> {
   const repaired: BlobStore[] = [];
   const events: PremisEvent[] = [];
@@ -270,7 +271,7 @@ async function repairCopies(
     if (!inv) return;
     for (const store of bad) {
       const copied = await syncObject(source, store, root, inv, { mode: 'repair', retry: archive.replicaSet.retry });
-      const again = await verifyObject(store, root, trusted, id);
+      const again = await verifyObject(store, root, trusted(), id);
       if (!again.ok) continue;
       repaired.push(store);
       await locked.record({ type: 'fixity.repaired', subject: id, data: { store: store.name, from: source.name, files: copied.length } });

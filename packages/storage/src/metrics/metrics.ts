@@ -1,10 +1,11 @@
 /**
  * The archive's durability in Prometheus text format, for `/metrics` (the serve command mounts it).
- * Everything is read at scrape time from the catalog, the config and the audit state file, so the
- * numbers are the same whichever process (CLI audit, server) did the work; the ingest figures that
- * follow them are this process's own (metrics/ingest.ts).
+ * Everything is read at scrape time from the catalog, the config file and the audit state file, so the
+ * numbers are the same whichever process (CLI audit, server) did the work or changed the policy; the ingest
+ * figures that follow them are this process's own (metrics/ingest.ts).
  */
 import type { Archive } from '../archive/archive.ts';
+import { readConfig } from '../archive/config.ts';
 import { readAuditState } from '../fixity/state.ts';
 import { promClient } from './prom-client.ts';
 
@@ -14,12 +15,14 @@ export async function renderMetrics(archive: Archive, now = new Date()): Promise
   const { Gauge, Registry } = promClient();
   const registry = new Registry();
   const state = readAuditState(archive.paths.dir);
+  // the file, not this process's copy: a scrape must not wait for this process's writes to follow a change
+  const config = readConfig(archive.paths.dir);
   const gauge = (name: string, help: string, value: number, labels: Record<string, string> = {}): void => {
     const g = new Gauge({ name, help, labelNames: Object.keys(labels), registers: [registry] });
     g.set(labels, value);
   };
   gauge('bevara_aips', 'AIPs in the catalog', archive.list().length);
-  gauge('bevara_policy_copies', 'Stores that must hold every AIP', archive.config.policy.copies);
+  gauge('bevara_policy_copies', 'Stores that must hold every AIP', config.policy.copies);
 
   const byCopies = new Gauge({
     name: 'bevara_aips_by_good_copies',
@@ -35,7 +38,7 @@ export async function renderMetrics(archive: Archive, now = new Date()): Promise
     help: 'Seconds since the last complete audit of the store audited longest ago (+Inf: never audited)',
     registers: [registry],
   });
-  const times = archive.requiredStores.map((s) => state.stores[s.name]?.lastComplete);
+  const times = config.stores.slice(0, config.policy.copies).map((s) => state.stores[s.name]?.lastComplete);
   age.set(times.some((t) => !t) || times.length === 0 ? Infinity : (now.getTime() - Math.min(...times.map((t) => Date.parse(t!)))) / 1000);
   gauge('bevara_audit_in_progress', '1 while an audit is unfinished (running or interrupted)', state.run ? 1 : 0);
 

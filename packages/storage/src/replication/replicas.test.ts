@@ -52,7 +52,7 @@ describe('copies in every required store', () => {
     try {
       expect(reopened.requiredStores.map((s) => s.name)).toEqual(['local', 'second']);
       for (const store of reopened.requiredStores) {
-        const v = await verifyObject(store, objectRootFor(aip.id), await reopened.trustedCertificates(), aip.id);
+        const v = await verifyObject(store, objectRootFor(aip.id), reopened.trustedCertificates(), aip.id);
         expect(v.findings, store.name).toEqual([]);
         expect(v.head).toBe('v2');
       }
@@ -79,7 +79,7 @@ describe('copies in every required store', () => {
     expect(await archive.reader.inventory('urn:uuid:00000000-0000-4000-8000-000000000001')).toBeNull();
     expect(archive.list().map((a) => a.id)).toEqual([aip.id]);
     expect(fs.readdirSync(path.join(archive.paths.journal))).toEqual([]);
-    const v = await verifyObject(archive.store, objectRootFor(aip.id), await archive.trustedCertificates(), aip.id);
+    const v = await verifyObject(archive.store, objectRootFor(aip.id), archive.trustedCertificates(), aip.id);
     expect(v.ok).toBe(true);
     await archive.close();
   });

@@ -25,8 +25,8 @@
  * Two rotations at once are the caller's to prevent (the archive's write lock).
  */
 import { type KeyObject, createPrivateKey } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { StorageError } from '../errors.ts';
 import { fileStamp } from '../file-stamp.ts';
@@ -66,7 +66,7 @@ export class KeyStore {
   /** Reads the folder; a folder that does not exist yet is an empty key store. */
   static async open(dir: string, options: KeyStoreOptions = {}): Promise<KeyStore> {
     const passphrase = options.passphrase ?? nonEmpty(process.env.BEVARA_KEY_PASSPHRASE);
-    const { currentCert, retired, stamp } = await readCertificates(dir);
+    const { currentCert, retired, stamp } = readCertificates(dir);
     const store = new KeyStore(dir, passphrase, currentCert, retired, stamp);
     await store.refreshTrustedBundle();
     return store;
@@ -74,11 +74,12 @@ export class KeyStore {
 
   /**
    * Reads the certificates again when another process made a new key current since they were read (a rotation
-   * while a server runs): this process then signs with the new key and trusts its signatures.
+   * while a server runs): every answer below comes from the folder as it is, so this process signs with the new
+   * key and trusts its signatures. A look at one file's stamp when nothing changed.
    */
-  async refresh(): Promise<void> {
+  private followRotation(): void {
     if (fileStamp(path.join(this.dir, CURRENT_CERT)) === this.currentStamp) return;
-    const { currentCert, retired, stamp } = await readCertificates(this.dir);
+    const { currentCert, retired, stamp } = readCertificates(this.dir);
     this.currentCert = currentCert;
     this.retiredCerts = retired;
     this.currentStamp = stamp;
@@ -86,17 +87,20 @@ export class KeyStore {
 
   /** The certificate new signatures are made with, or null before the first `init`/`import`. */
   current(): CertificateInfo | null {
+    this.followRotation();
     return this.currentCert?.info ?? null;
   }
 
   /** Earlier certificates, newest first. */
   retired(): CertificateInfo[] {
+    this.followRotation();
     return this.retiredCerts.map((c) => c.info);
   }
 
   /** Every certificate a signature of this archive may name: the current one first, then the retired. */
   certificates(): TrustedCertificate[] {
-    return [...(this.currentCert ? [this.currentCert.info] : []), ...this.retired()];
+    const current = this.current();
+    return [...(current ? [current] : []), ...this.retired()];
   }
 
   /** Creates a self-signed RSA 3072 key and certificate and makes it current (retiring any old one). */
@@ -120,6 +124,7 @@ export class KeyStore {
 
   /** The current key as a Signer, parsed once and cached. S-010 without a key. */
   signer(): Signer {
+    this.followRotation();
     const current = this.currentCert;
     if (current === null) {
       throw new StorageError('S-010', 'the archive has no signing key; run `bevara keys init` or `bevara keys import FILE`');
@@ -154,6 +159,7 @@ export class KeyStore {
   private async install(key: KeyObject, certificate: ParsedCertificate): Promise<CertificateInfo> {
     checkSigningPair(key, certificate);
     const fingerprint = certificate.info.fingerprint;
+    this.followRotation();
     const old = this.currentCert;
     const privateDir = path.join(this.dir, PRIVATE_DIR);
     const retiredDir = path.join(this.dir, RETIRED_DIR);
@@ -179,7 +185,7 @@ export class KeyStore {
       await rm(path.join(privateDir, `${old.info.fingerprint}.key.pem`), { force: true });
       await syncDirectory(privateDir);
     }
-    this.retiredCerts = await readRetired(this.dir, fingerprint);
+    this.retiredCerts = readRetired(this.dir, fingerprint);
     await this.refreshTrustedBundle();
     return certificate.info;
   }
@@ -193,13 +199,21 @@ export class KeyStore {
   }
 }
 
-/** The current certificate (null before the first key), the retired ones, and the current one's fileStamp. */
-async function readCertificates(dir: string): Promise<{ currentCert: ParsedCertificate | null; retired: ParsedCertificate[]; stamp: string }> {
-  // stamped before it is read: a rotation in between is seen as one at the next refresh, never missed
+/**
+ * The current certificate (null before the first key), the retired ones, and the current one's fileStamp. Read
+ * synchronously: a few small files, read again only after a rotation.
+ */
+function readCertificates(dir: string): { currentCert: ParsedCertificate | null; retired: ParsedCertificate[]; stamp: string } {
+  // stamped before it is read: a rotation in between is seen as one at the next look, never missed
   const stamp = fileStamp(path.join(dir, CURRENT_CERT));
-  const current = await readOptional(path.join(dir, CURRENT_CERT));
+  let current: string | undefined;
+  try {
+    current = readFileSync(path.join(dir, CURRENT_CERT), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
   const currentCert = current === undefined ? null : parseStored(current, CURRENT_CERT);
-  return { currentCert, retired: await readRetired(dir, currentCert?.info.fingerprint), stamp };
+  return { currentCert, retired: readRetired(dir, currentCert?.info.fingerprint), stamp };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -232,10 +246,10 @@ function parseStored(pem: string, name: string): ParsedCertificate {
 }
 
 /** Retired certificates, newest first; a file whose name is not its fingerprint is refused (S-007). */
-async function readRetired(dir: string, currentFingerprint: string | undefined): Promise<ParsedCertificate[]> {
+function readRetired(dir: string, currentFingerprint: string | undefined): ParsedCertificate[] {
   let names: string[];
   try {
-    names = await readdir(path.join(dir, RETIRED_DIR));
+    names = readdirSync(path.join(dir, RETIRED_DIR));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
@@ -247,7 +261,7 @@ async function readRetired(dir: string, currentFingerprint: string | undefined):
     const fingerprint = match[1]!;
     // A crash between steps 2 and 4 leaves the current certificate in retired/ as well.
     if (fingerprint === currentFingerprint) continue;
-    const cert = parseStored(await readFile(path.join(dir, RETIRED_DIR, name), 'utf8'), `${RETIRED_DIR}/${name}`);
+    const cert = parseStored(readFileSync(path.join(dir, RETIRED_DIR, name), 'utf8'), `${RETIRED_DIR}/${name}`);
     if (!FINGERPRINT.test(fingerprint) || cert.info.fingerprint !== fingerprint) {
       throw new StorageError('S-007', `keys/${RETIRED_DIR}/${name} holds certificate ${cert.info.fingerprint}; the name must be its fingerprint`, {
         path: `${RETIRED_DIR}/${name}`,
