@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
+import { renderMetrics } from '../metrics/metrics.ts';
 import { objectRootFor } from '../ocfl/layout.ts';
 import { verifyObject } from '../verify/object.ts';
 import { Archive } from './archive.ts';
@@ -94,6 +95,9 @@ it('writes to the store another process added, keeps it when it changes the poli
   const server = await Archive.init(dir);
   try {
     await inOtherProcess(dir, 'second-store');
+    // what is read without writing knows at once: /metrics, and which stores an audit is due for
+    expect(await renderMetrics(server)).toMatch(/^bevara_policy_copies 2$/m);
+    expect(server.auditDue()).toEqual(['local', 'second']);
     const aip = await server.createAip(version('two copies'));
     // the policy another process set counts the store it added: the version is on both
     expect(server.requiredStores.map((s) => s.name)).toEqual(['local', 'second']);
