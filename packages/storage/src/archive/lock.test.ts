@@ -3,7 +3,7 @@
  * forms it is handed: the archive's own methods wait for the lock, even when called from inside the section.
  * Across processes it lets one writer in at a time, and a writer killed while holding it holds it no longer.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,7 +104,8 @@ it('lets one process in at a time: four contenders, each entering 40 times, neve
   expect(fs.existsSync(file)).toBe(false);
 }, 180_000);
 
-it('is free as soon as a writer holding it is killed, and tells that the writer died', async () => {
+/** A lock in a new folder, held by a child process (HOLDER) until it is killed. */
+async function heldByChild(): Promise<{ file: string; child: ChildProcess }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
   dirs.push(dir);
   const file = path.join(dir, 'write.lock');
@@ -113,6 +114,11 @@ it('is free as soon as a writer holding it is killed, and tells that the writer 
     child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
     child.on('exit', () => reject(new Error('the holder ended before it held the lock')));
   });
+  return { file, child };
+}
+
+it('is free as soon as a writer holding it is killed, and tells that the writer died', async () => {
+  const { file, child } = await heldByChild();
   const lock = new ProcessLock(file, { waitMs: 200 });
   try {
     expect(lock.ownerDied()).toBe(false);
@@ -152,14 +158,7 @@ it('keeps out a writer while another holds the lock, whatever its owner record s
 });
 
 it('honours the owner record of a live process on this host (an older Bevara, or a holder whose lock database was removed)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
-  dirs.push(dir);
-  const file = path.join(dir, 'write.lock');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HOLDER, file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
-    child.on('exit', () => reject(new Error('the holder ended before it held the lock')));
-  });
+  const { file, child } = await heldByChild();
   const lock = new ProcessLock(file, { waitMs: 300 });
   try {
     // the database goes, as an administrator cleaning up might remove it: the holder's record still keeps others out
