@@ -34,7 +34,7 @@ import { syncDirectory, writeFileAtomic } from './atomic.ts';
 import { parseCertificate, type CertificateInfo, type ParsedCertificate } from './certificate.ts';
 import type { CmsSigner } from './cms.ts';
 import { readKeyMaterial, MAX_KEY_FILE_BYTES } from './keyfile.ts';
-import { checkSigningPair } from './keypolicy.ts';
+import { checkSigningPair, signingPair } from './keypolicy.ts';
 import { createSelfSigned, type SelfSignedOptions } from './selfsigned.ts';
 import type { Signer, TrustedCertificate } from './signer.ts';
 
@@ -130,7 +130,7 @@ export class KeyStore {
       throw new StorageError('S-010', 'the archive has no signing key; run `bevara keys init` or `bevara keys import FILE`');
     }
     if (this.cachedSigner?.fingerprint !== current.info.fingerprint) {
-      this.cachedSigner = archiveSigner(checkSigningPair(this.loadPrivateKey(current), current));
+      this.cachedSigner = archiveSigner(signingPair(this.loadPrivateKey(current), current));
     }
     return this.cachedSigner;
   }
