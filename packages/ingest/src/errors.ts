@@ -35,6 +35,7 @@ export const INGEST_ERRORS = {
   'I-027': { title: "the package names a submission agreement other than the token's", http: 403, exit: 1 },
   'I-028': { title: 'unexpected error during ingest (a defect; the server log has its trace)', http: 500, exit: 2 },
   'I-029': { title: 'the upload was lost before it was decided (the archive stopped); send it again', http: 500, exit: 2, retry: true },
+  'I-030': { title: 'the drop folder is watched by another process', http: 409, exit: 2, retry: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type IngestCode = keyof typeof INGEST_ERRORS;

@@ -8,6 +8,8 @@ export { sha256OfFile } from './blobstore/file-sha256.ts';
 export { createNewFile } from './new-file.ts';
 
 export { Archive } from './archive/archive.ts';
+export { ProcessLock } from './archive/lock.ts';
+export type { ProcessLockOptions } from './archive/lock.ts';
 export { tuneForStreaming } from './streaming-process.ts';
 export type { LockedWrites, OpenOptions, Progress } from './archive/archive.ts';
 export type { ArchiveConfig, StoreConfig, LocalStoreConfig, S3StoreConfig } from './archive/config.ts';

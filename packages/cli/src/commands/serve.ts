@@ -38,12 +38,13 @@ export const register: Register = (program, run) => {
           const service = new SubmissionService(archive, { maxBytes: num(opts.maxBytes, 'max-bytes'), idleTimeoutMs: num(opts.idleTimeout, 'idle-timeout'), concurrency: Math.max(1, num(opts.concurrency, 'concurrency')) }, log);
           service.resume();
           const drop = opts.drop ? new DropFolder(opts.drop, { submitter: { name: 'drop-folder', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => archive.ingestMetrics.observe(service.ingestFile(f, s)), log }) : undefined;
+          // taken before the port opens: a folder another process watches stops the start (I-030)
+          await drop?.start();
           const server = createServer(createApp({ submissions: service, log, access: { archive }, metrics: metricsMiddleware(archive) }).callback());
           server.requestTimeout = 0; // uploads may be large; the spooler enforces an idle timeout instead
           await new Promise<void>((resolve, reject) => server.once('error', reject).listen(num(opts.port, 'port'), opts.host, resolve));
           const addr = server.address();
           log({ level: 'info', msg: 'listening', address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
-          drop?.start();
           const audits = auditCheck > 0 ? new AuditSchedule(archive, { checkEveryMs: auditCheck, logger: loggerFrom(log) }) : undefined;
           audits?.start();
           await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });

@@ -17,6 +17,7 @@ export const register: Register = (program, run) => {
       'renamed into the folder (it is then taken once unchanged between two scans). Write in place only under',
       'a name starting with "." or ending in .part/.tmp. A restart neither loses nor repeats a package. One whose',
       'ingest failed for a reason a retry would not mend waits in failed/ with NAME.error.json; move it back to retry.',
+      'One process at a time watches a folder (this command, or bevara serve --drop): another is refused (I-030).',
       '',
       'EXIT STATUS',
       '  0 stopped (or --once: every package archived), 1 --once: some package rejected or failed, 2 usage or system error',
@@ -29,11 +30,11 @@ export const register: Register = (program, run) => {
           const agreement = SubmissionRegistry.open(archive).agreement(opts.agreement);
           const drop = new DropFolder(dir, { submitter: { name: opts.submitter, agreement }, ingest: (f, s) => service.ingestFile(f, s), log: (e) => ctx.io.err(JSON.stringify(e)) });
           if (opts.once) {
-            const outcomes = await drop.scan();
+            const outcomes = await drop.scan().finally(() => drop.stop());
             for (const o of outcomes) ctx.io.out(ctx.io.json ? jsonLine(o) : `${o.outcome} ${o.name}`);
             return outcomes.some((o) => o.outcome !== 'archived') ? 1 : 0;
           }
-          drop.start();
+          await drop.start();
           await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
           await drop.stop();
           return 0;

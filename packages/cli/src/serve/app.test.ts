@@ -172,6 +172,28 @@ describe('drop folder', () => {
     }
     expect(fs.readdirSync(path.join(dir, '.processing'))).toEqual([]);
   });
+
+  it('is watched by one process at a time: another watcher, or a single scan, is refused with I-030 until it stops', async () => {
+    const dir = await mkdtemp(path.join(work, 'drop-one-'));
+    const drop = () => new DropFolder(dir, { submitter: { name: 'drop', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => service.ingestFile(f, s), intervalMs: 50 });
+    const watcher = drop();
+    await watcher.start();
+    const other = drop();
+    try {
+      await expect(other.start()).rejects.toMatchObject({ code: 'I-030', message: expect.stringContaining(`pid ${process.pid}`) });
+      await expect(other.scan()).rejects.toMatchObject({ code: 'I-030' });
+      // the watcher itself goes on taking packages
+      fs.copyFileSync(await zipOf('drop-one'), path.join(dir, 'one.zip'));
+      fs.writeFileSync(path.join(dir, 'one.zip.ready'), '');
+      while (!fs.existsSync(path.join(dir, 'done', 'one.zip'))) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await watcher.stop();
+    }
+    expect(await other.scan()).toEqual([]);
+    await other.stop();
+    // the lock's files are passed over as packages
+    expect(fs.readdirSync(path.join(dir, 'done')).filter((n) => !n.startsWith('one.zip'))).toEqual([]);
+  });
 });
 
 describe('drop folder failures', () => {

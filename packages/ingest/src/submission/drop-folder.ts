@@ -11,9 +11,12 @@
  * (OBJID, SHA-256), so a package is neither lost nor archived twice. A failure of the archive's own that may pass
  * (a full disk, a store down) leaves the package in `.processing/` for the next scan; any other moves it to
  * `DIR/failed/` with `NAME.error.json` beside it, to be moved back into DIR once the cause is mended.
+ * One process at a time watches a folder (I-030 for another): two would take the same package from `.processing/`,
+ * and the one that finished last removed what the other had moved to done/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ProcessLock } from '@bevara/storage';
 import { failureOf, IngestError, isRetryable } from '../errors.ts';
 import { writeDurably } from '../pipeline/ledger.ts';
 import type { IngestResult } from '../pipeline/types.ts';
@@ -34,18 +37,38 @@ export interface DropOutcome {
 }
 
 const PROCESSING = '.processing';
+/** The watcher's lock in DIR (with `.db`); a scan passes over names starting with '.'. */
+const WATCHER_LOCK = '.bevara-watcher.lock';
 
 export class DropFolder {
   private seen = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<DropOutcome[]> | undefined;
+  private readonly lock: ProcessLock;
+  /** Held from start() to stop(): `release` lets go, `held` settles once it is let go. */
+  private hold: { release: () => void; held: Promise<void> } | undefined;
 
   constructor(readonly dir: string, private readonly options: DropFolderOptions) {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new IngestError('I-025', `drop folder ${dir} is not a folder`, { path: dir });
     for (const sub of ['done', 'rejected', 'failed', PROCESSING]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    this.lock = new ProcessLock(path.join(dir, WATCHER_LOCK), {
+      waitMs: 0,
+      busy: (holder) => new IngestError('I-030', `the drop folder ${dir} is watched by another process${holder}`, { path: dir }),
+    });
   }
 
-  start(): void {
+  /** Takes the folder for this process (I-030 when another watches it) and scans it every interval until stop(). */
+  async start(): Promise<void> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const isTaken = new Promise<void>((resolve) => (taken = resolve));
+    const held = this.lock.run(async () => {
+      taken();
+      await released;
+    });
+    await Promise.race([isTaken, held]);
+    this.hold = { release, held };
     const tick = () => {
       void this.scan()
         .catch((e: unknown) => this.options.log?.({ level: 'error', msg: 'drop folder scan failed', err: String((e as Error)?.stack ?? e) }))
@@ -58,11 +81,18 @@ export class DropFolder {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.scanning;
+    this.hold?.release();
+    await this.hold?.held;
+    this.hold = undefined;
+    this.lock.close();
   }
 
-  /** One pass: first what a previous run left in .processing, then every complete package. */
+  /**
+   * One pass: first what a previous run left in .processing, then every complete package. Outside start() and
+   * stop() it takes the folder for the pass (I-030 when another process watches it).
+   */
   scan(): Promise<DropOutcome[]> {
-    this.scanning ??= this.scanOnce().finally(() => { this.scanning = undefined; });
+    this.scanning ??= (this.hold ? this.scanOnce() : this.lock.run(() => this.scanOnce())).finally(() => { this.scanning = undefined; });
     return this.scanning;
   }
 

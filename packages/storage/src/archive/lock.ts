@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import Database from 'better-sqlite3';
-import { StorageError } from '../errors.ts';
+import { StorageError, type BevaraError } from '../errors.ts';
 
 /**
- * One holder at a time per archive, across processes: the writer (the audit log's chain and OCFL's version numbers
- * both need a single sequence of writes), or the fixity audit (two at once would interleave their saved
- * positions). Within a process, callers queue; across processes, the lock is an exclusive transaction on a small
+ * One holder at a time, across processes: of an archive's writes (the audit log's chain and OCFL's version numbers
+ * both need a single sequence of writes), of its fixity audit (two at once would interleave their saved
+ * positions), of a drop folder (two watchers would take the same package). Within a process, callers queue; across processes, the lock is an exclusive transaction on a small
  * SQLite database beside the owner record (`write.lock.db`, `audit.lock.db`). The kernel holds that lock for the
  * process and drops it when the process ends however it ends (a crash, SIGKILL), so there is no stale lock to
  * judge and take over: a lock file whose owner is judged from its contents let two writers in at once (one read
@@ -28,7 +28,7 @@ export interface ProcessLockOptions {
   /** How long run() waits for another holder before it gives up (default 30 s); 0: not at all, not even for this process's own. */
   waitMs?: number;
   /** The error run() gives up with; `holder` names the holder, as ' (pid N on HOST since T)', or is ''. */
-  busy?: (holder: string) => StorageError;
+  busy?: (holder: string) => BevaraError;
 }
 
 interface Owner {
@@ -46,7 +46,7 @@ export class ProcessLock {
   private dbInode: number | undefined;
   private held = false;
   private readonly waitMs: number;
-  private readonly busy: (holder: string) => StorageError;
+  private readonly busy: (holder: string) => BevaraError;
 
   /** `file`: the owner record; the lock database is `file` + '.db'. */
   constructor(private readonly file: string, options: ProcessLockOptions = {}) {
