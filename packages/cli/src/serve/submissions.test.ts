@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { SubmissionLedger, SubmissionService, ermsCatalog, generatePackage, writeTar, writeZip, type GenerateOptions } from '@bevara/ingest';
 import { Archive } from '@bevara/storage';
@@ -139,6 +140,31 @@ describe('HTTP submissions: webhooks, limits, tar, updates, agreements', () => {
     expect(restarted.view(lost)).toMatchObject({ status: 'failed', error: { code: 'I-029', retry: true } });
     expect(hookCalls.slice(calls).map((c) => [c.body.id, c.body.status]).sort()).toEqual([[kept.id, 'archived'], [lost, 'failed']].sort());
     expect(stagingLeft()).toEqual([]);
+  });
+
+  it('at start leaves alone a submission another live process works on, and takes it once that process is gone', async () => {
+    const id = SubmissionLedger.newId();
+    const file = await packageFile('elsewhere', {});
+    service.ledger.save({ id, status: 'validating', submitter: 'hooked', agreement: 'default', receivedAt: new Date().toISOString() });
+    fs.mkdirSync(path.join(archive.paths.staging, 'uploads'), { recursive: true });
+    fs.copyFileSync(file, path.join(archive.paths.staging, 'uploads', `${id}.pkg`));
+    const ownedBy = (pid: number): void => {
+      const f = path.join(service.ledger.dir, 'submissions', id, 'submission.json');
+      fs.writeFileSync(f, JSON.stringify({ ...JSON.parse(fs.readFileSync(f, 'utf8')), owner: { pid, host: os.hostname() } }));
+    };
+    // a server still running, or a bevara ingest, on this host: this test's parent process stands for it
+    ownedBy(process.ppid);
+    const second = new SubmissionService(archive, { maxBytes: 5 * 1024 * 1024, idleTimeoutMs: 3000, concurrency: 1 });
+    second.resume();
+    await second.idle();
+    expect(second.view(id)?.status).toBe('validating');
+    expect(fs.existsSync(path.join(archive.paths.staging, 'uploads', `${id}.pkg`))).toBe(true);
+    // that process is gone (a pid no process has): the submission is taken and decided
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    ownedBy(Number(gone.stdout.toString()));
+    second.resume();
+    await second.idle();
+    expect(second.view(id)?.status).toBe('archived');
   });
 
   it('answers 503 I-022 while the one submission slot is taken, and accepts again once it is free', async () => {

@@ -7,6 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { IngestError } from '../errors.ts';
 import type { ValidationReport } from '../report/types.ts';
@@ -31,6 +32,25 @@ export interface SubmissionState {
   error?: { code: string; message: string };
   /** The submitting token's webhook (HTTP submissions): a submission resumed after a restart still reports to it. */
   webhook?: string;
+  /**
+   * The process working on an undecided submission (set by every save until it is decided): a server started
+   * while another, or a `bevara ingest`, still works on one leaves it alone (inProgressElsewhere).
+   */
+  owner?: { pid: number; host: string };
+}
+
+const UNDECIDED: ReadonlySet<SubmissionStatus> = new Set(['received', 'validating', 'archiving']);
+
+/** An undecided submission that a live process on this host other than this one is working on. */
+export function inProgressElsewhere(state: SubmissionState): boolean {
+  const owner = state.owner;
+  if (!owner || owner.host !== os.hostname() || owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -57,7 +77,9 @@ export class SubmissionLedger {
     if (!ID.test(state.id)) throw new IngestError('I-025', 'malformed submission id', { id: state.id });
     const dir = this.submissionDir(state.id);
     fs.mkdirSync(dir, { recursive: true });
-    writeDurably(path.join(dir, 'submission.json'), JSON.stringify(state, null, 2) + '\n');
+    const { owner: _previous, ...rest } = state;
+    const stamped = UNDECIDED.has(state.status) ? { ...rest, owner: { pid: process.pid, host: os.hostname() } } : rest;
+    writeDurably(path.join(dir, 'submission.json'), JSON.stringify(stamped, null, 2) + '\n');
   }
 
   get(id: string): SubmissionState | undefined {
@@ -118,7 +140,7 @@ export class SubmissionLedger {
     const out: SubmissionState[] = [];
     for (const id of fs.readdirSync(path.join(this.dir, 'submissions'))) {
       const s = this.get(id);
-      if (s && (s.status === 'received' || s.status === 'validating' || s.status === 'archiving')) out.push(s);
+      if (s && UNDECIDED.has(s.status)) out.push(s);
     }
     return out;
   }
