@@ -8,6 +8,9 @@ import { withArchive } from '../context.ts';
  */
 export const DEFAULT_LIMITS: SubmissionLimits = { maxBytes: 64 * 1024 ** 3, idleTimeoutMs: 30_000, concurrency: 4 };
 
+/** How often a running server looks for undecided submissions no live process works on. */
+const RESUME_EVERY_MS = 60_000;
+
 export const register: Register = (program, run) => {
   program
     .command('serve')
@@ -36,22 +39,32 @@ export const register: Register = (program, run) => {
           const log = (entry: Record<string, unknown>) => ctx.io.err(JSON.stringify({ time: new Date().toISOString(), ...entry }));
           const auditCheck = num(opts.auditCheck, 'audit-check');
           const service = new SubmissionService(archive, { maxBytes: num(opts.maxBytes, 'max-bytes'), idleTimeoutMs: num(opts.idleTimeout, 'idle-timeout'), concurrency: Math.max(1, num(opts.concurrency, 'concurrency')) }, log);
-          service.resume();
           const drop = opts.drop ? new DropFolder(opts.drop, { submitter: { name: 'drop-folder', agreement: DEFAULT_AGREEMENT }, ingest: (f, s) => archive.ingestMetrics.observe(service.ingestFile(f, s)), log }) : undefined;
-          // taken before the port opens: a folder another process watches stops the start (I-030)
+          // First what may refuse the start (a folder another process watches, I-030; a port in use): nothing has
+          // begun yet that closing the archive would cut short.
           await drop?.start();
           const server = createServer(createApp({ submissions: service, log, access: { archive }, metrics: metricsMiddleware(archive) }).callback());
           server.requestTimeout = 0; // uploads may be large; the spooler enforces an idle timeout instead
-          await new Promise<void>((resolve, reject) => server.once('error', reject).listen(num(opts.port, 'port'), opts.host, resolve));
-          const addr = server.address();
-          log({ level: 'info', msg: 'listening', address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
-          const audits = auditCheck > 0 ? new AuditSchedule(archive, { checkEveryMs: auditCheck, logger: loggerFrom(log) }) : undefined;
-          audits?.start();
-          await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
-          await new Promise<void>((resolve) => server.close(() => resolve()));
-          await drop?.stop();
-          await audits?.stop();
-          await service.idle();
+          let audits: InstanceType<typeof AuditSchedule> | undefined;
+          let resuming: NodeJS.Timeout | undefined;
+          try {
+            await new Promise<void>((resolve, reject) => server.once('error', reject).listen(num(opts.port, 'port'), opts.host, resolve));
+            const addr = server.address();
+            log({ level: 'info', msg: 'listening', address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
+            service.resume();
+            // and again now and then: what a server that stopped after this one started left undecided
+            resuming = setInterval(() => service.resume(), RESUME_EVERY_MS);
+            resuming.unref();
+            audits = auditCheck > 0 ? new AuditSchedule(archive, { checkEveryMs: auditCheck, logger: loggerFrom(log) }) : undefined;
+            audits?.start();
+            await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+          } finally {
+            clearInterval(resuming);
+            if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+            await drop?.stop();
+            await audits?.stop();
+            await service.idle();
+          }
           return 0;
         }),
       ),

@@ -84,6 +84,17 @@ function stagingLeft(): string[] {
   return [...fs.readdirSync(archive.paths.staging).filter((n) => n !== 'journal' && n !== 'uploads'), ...(fs.existsSync(uploads) ? fs.readdirSync(uploads) : [])];
 }
 
+/** Makes a stored submission's owner `owner` on this host, as a process that saved it would have. */
+function ownedBy(id: string, owner: { pid: number; start?: string }): void {
+  const f = path.join(service.ledger.dir, 'submissions', id, 'submission.json');
+  fs.writeFileSync(f, JSON.stringify({ ...JSON.parse(fs.readFileSync(f, 'utf8')), owner: { host: os.hostname(), ...owner } }));
+}
+
+/** The number of a process that has ended. */
+function goneProcess(): { pid: number } {
+  return { pid: Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString()) };
+}
+
 describe('HTTP submissions: webhooks, limits, tar, updates, agreements', () => {
   it("calls the submitter's webhook with the outcome and the receipt", async () => {
     const view = await decided(tokens.hooked, await post(tokens.hooked, await packageFile('hooked', {})));
@@ -129,6 +140,7 @@ describe('HTTP submissions: webhooks, limits, tar, updates, agreements', () => {
     const lost = SubmissionLedger.newId();
     for (const id of [kept.id, lost]) {
       service.ledger.save({ id, status: 'received', submitter: 'hooked', agreement: 'default', receivedAt: new Date().toISOString(), webhook: hookUrl });
+      ownedBy(id, goneProcess());
     }
     fs.mkdirSync(path.join(archive.paths.staging, 'uploads'), { recursive: true });
     fs.copyFileSync(kept.file, path.join(archive.paths.staging, 'uploads', `${kept.id}.pkg`));
@@ -142,26 +154,25 @@ describe('HTTP submissions: webhooks, limits, tar, updates, agreements', () => {
     expect(stagingLeft()).toEqual([]);
   });
 
-  it('at start leaves alone a submission another live process works on, and takes it once that process is gone', async () => {
+  it('leaves alone a submission a live process works on, this one or another, and takes it once that process is gone', async () => {
     const id = SubmissionLedger.newId();
     const file = await packageFile('elsewhere', {});
     service.ledger.save({ id, status: 'validating', submitter: 'hooked', agreement: 'default', receivedAt: new Date().toISOString() });
     fs.mkdirSync(path.join(archive.paths.staging, 'uploads'), { recursive: true });
     fs.copyFileSync(file, path.join(archive.paths.staging, 'uploads', `${id}.pkg`));
-    const ownedBy = (pid: number): void => {
-      const f = path.join(service.ledger.dir, 'submissions', id, 'submission.json');
-      fs.writeFileSync(f, JSON.stringify({ ...JSON.parse(fs.readFileSync(f, 'utf8')), owner: { pid, host: os.hostname() } }));
-    };
-    // a server still running, or a bevara ingest, on this host: this test's parent process stands for it
-    ownedBy(process.ppid);
     const second = new SubmissionService(archive, { maxBytes: 5 * 1024 * 1024, idleTimeoutMs: 3000, concurrency: 1 });
+    // this process is working on it (as on an upload or a drop-folder package): left to that work
+    second.resume();
+    await second.idle();
+    expect(second.view(id)?.status).toBe('validating');
+    // a server still running, or a bevara ingest, on this host: this test's parent process stands for it
+    ownedBy(id, { pid: process.ppid });
     second.resume();
     await second.idle();
     expect(second.view(id)?.status).toBe('validating');
     expect(fs.existsSync(path.join(archive.paths.staging, 'uploads', `${id}.pkg`))).toBe(true);
-    // that process is gone (a pid no process has): the submission is taken and decided
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-    ownedBy(Number(gone.stdout.toString()));
+    // the number of a process that started after the owner: the owner is gone
+    ownedBy(id, { pid: process.ppid, start: 'another boot:1' });
     second.resume();
     await second.idle();
     expect(second.view(id)?.status).toBe('archived');

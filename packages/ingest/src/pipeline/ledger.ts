@@ -33,24 +33,53 @@ export interface SubmissionState {
   /** The submitting token's webhook (HTTP submissions): a submission resumed after a restart still reports to it. */
   webhook?: string;
   /**
-   * The process working on an undecided submission (set by every save until it is decided): a server started
-   * while another, or a `bevara ingest`, still works on one leaves it alone (inProgressElsewhere).
+   * The process working on an undecided submission (set by every save until it is decided): a server leaves alone
+   * one that a process still works on, itself (an upload, a drop-folder package), another server or a
+   * `bevara ingest` (inProgress). `start` tells that process from a later one given the same number (Linux: boot id
+   * and start time).
    */
-  owner?: { pid: number; host: string };
+  owner?: { pid: number; host: string; start?: string };
 }
 
 const UNDECIDED: ReadonlySet<SubmissionStatus> = new Set(['received', 'validating', 'archiving']);
 
-/** An undecided submission that a live process on this host other than this one is working on. */
-export function inProgressElsewhere(state: SubmissionState): boolean {
+/**
+ * An undecided submission that a process on this host, this one included, is still working on: one with the
+ * recorded number and, where it was recorded, the same start. Processes on other hosts (another container) are not
+ * seen: the archive folder is one host's.
+ */
+export function inProgress(state: SubmissionState): boolean {
   const owner = state.owner;
-  if (!owner || owner.host !== os.hostname() || owner.pid === process.pid) return false;
+  if (!owner || owner.host !== os.hostname()) return false;
+  if (owner.start !== undefined) return processStart(owner.pid) === owner.start;
   try {
     process.kill(owner.pid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** When a process started, as Linux's /proc tells it (boot id and start time); undefined where there is no /proc. */
+function processStart(pid: number): string | undefined {
+  try {
+    const boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the command's closing parenthesis start at the third; the start time is the 22nd
+    return `${boot}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    return undefined;
+  }
+}
+
+let self: SubmissionState['owner'];
+/** This process as an owner, looked up once. */
+function thisProcess(): NonNullable<SubmissionState['owner']> {
+  if (self === undefined) {
+    const start = processStart(process.pid);
+    self = { pid: process.pid, host: os.hostname(), ...(start !== undefined ? { start } : {}) };
+  }
+  return self;
 }
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -78,7 +107,7 @@ export class SubmissionLedger {
     const dir = this.submissionDir(state.id);
     fs.mkdirSync(dir, { recursive: true });
     const { owner: _previous, ...rest } = state;
-    const stamped = UNDECIDED.has(state.status) ? { ...rest, owner: { pid: process.pid, host: os.hostname() } } : rest;
+    const stamped = UNDECIDED.has(state.status) ? { ...rest, owner: thisProcess() } : rest;
     writeDurably(path.join(dir, 'submission.json'), JSON.stringify(stamped, null, 2) + '\n');
   }
 

@@ -67,7 +67,12 @@ export class DropFolder {
       taken();
       await released;
     });
-    await Promise.race([isTaken, held]);
+    try {
+      await Promise.race([isTaken, held]);
+    } catch (e) {
+      this.lock.close();
+      throw e;
+    }
     this.hold = { release, held };
     const tick = () => {
       void this.scan()
@@ -77,14 +82,18 @@ export class DropFolder {
     this.timer = setTimeout(tick, 0);
   }
 
+  /** Stops scanning, waits for a scan under way, and lets the folder go (also when that scan failed). */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.scanning;
-    this.hold?.release();
-    await this.hold?.held;
-    this.hold = undefined;
-    this.lock.close();
+    try {
+      await this.scanning?.catch(() => undefined);
+    } finally {
+      this.hold?.release();
+      await this.hold?.held.catch(() => undefined);
+      this.hold = undefined;
+      this.lock.close();
+    }
   }
 
   /**

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Archive } from '@bevara/storage';
 import { IngestError, isRetryable } from '../errors.ts';
 import { ingestPackage } from '../pipeline/ingest.ts';
-import { inProgressElsewhere, SubmissionLedger, type SubmissionState, type SubmissionStatus } from '../pipeline/ledger.ts';
+import { inProgress, SubmissionLedger, type SubmissionState, type SubmissionStatus } from '../pipeline/ledger.ts';
 import { probePackage } from '../pipeline/probe.ts';
 import type { IngestResult } from '../pipeline/types.ts';
 import type { ValidationReport } from '../report/types.ts';
@@ -108,12 +108,13 @@ export class SubmissionService {
   }
 
   /**
-   * Ingests what a previous run spooled but did not decide; not what another live process (a server still running,
-   * a `bevara ingest`) is working on.
+   * Ingests what a previous run spooled but did not decide; not what this process or another live one (a server
+   * still running, a `bevara ingest`) is working on. The server calls it at start and then now and again, so what
+   * an old server left when it stopped after this one started is taken too.
    */
   resume(): void {
     for (const state of this.ledger.undecided()) {
-      if (inProgressElsewhere(state)) continue;
+      if (inProgress(state)) continue;
       const file = path.join(this.uploads, `${state.id}.pkg`);
       const agreement = this.registry.agreements().find((a) => a.id === state.agreement);
       const submitter = agreement ? { name: state.submitter, agreement, ...(state.webhook ? { webhook: state.webhook } : {}) } : undefined;

@@ -157,24 +157,25 @@ it('keeps out a writer while another holds the lock, whatever its owner record s
   }
 });
 
-it('honours the owner record of a live process on this host (an older Bevara, or a holder whose lock database was removed)', async () => {
-  const { file, child } = await heldByChild();
+it("honours an older Bevara's record naming a live process, and not a record of its own whose holder is gone", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'write.lock');
   const lock = new ProcessLock(file, { waitMs: 300 });
   try {
-    // the database goes, as an administrator cleaning up might remove it: the holder's record still keeps others out
-    fs.rmSync(`${file}.db`);
-    await expect(lock.run(async () => 'in')).rejects.toMatchObject({ code: 'S-016', message: expect.stringContaining(`pid ${child.pid}`) });
+    // a server still running the Bevara before the lock database: its record alone is its lock (this test's parent
+    // process stands for it)
+    fs.writeFileSync(file, JSON.stringify({ pid: process.ppid, host: os.hostname(), since: new Date().toISOString() }));
+    await expect(lock.run(async () => 'in')).rejects.toMatchObject({ code: 'S-016', message: expect.stringContaining(`pid ${process.ppid}`) });
     expect(lock.ownerDied()).toBe(false);
-    const gone = new Promise((resolve) => child.on('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
-    // its record now names a process that is gone: a writer that died holding the lock
+    // a record of this lock whose holder is gone, its number now another live process's: the holder died
+    fs.writeFileSync(file, JSON.stringify({ pid: process.ppid, host: os.hostname(), since: new Date().toISOString(), lock: 'database' }));
     expect(lock.ownerDied()).toBe(true);
     expect(await lock.run(async () => 'in')).toBe('in');
   } finally {
     lock.close();
   }
-}, 60_000);
+});
 
 it('with no wait, refuses at once while this process holds or awaits it too', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-lock-'));
@@ -182,7 +183,13 @@ it('with no wait, refuses at once while this process holds or awaits it too', as
   const lock = new ProcessLock(path.join(dir, 'audit.lock'), { waitMs: 0 });
   try {
     let release!: () => void;
-    const first = lock.run(() => new Promise<void>((r) => (release = r)));
+    let taken!: () => void;
+    const isTaken = new Promise<void>((r) => (taken = r));
+    const first = lock.run(() => new Promise<void>((r) => {
+      release = r;
+      taken();
+    }));
+    await isTaken;
     await expect(lock.run(async () => undefined)).rejects.toMatchObject({ code: 'S-016' });
     expect(await lock.runIfFree(async () => undefined)).toBe(false);
     release();

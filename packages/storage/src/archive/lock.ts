@@ -14,11 +14,12 @@ import { StorageError, type BevaraError } from '../errors.ts';
  * the file in the moment between its creation and its contents and took it for a crashed writer's). The database
  * must not be removed while Bevara runs; if it is, the holder notices at its next take and opens the new one.
  *
- * The owner record (`write.lock`: pid, host, since) is written once the lock is held and removed before it is let
- * go. One found by the next holder was left by a process that died holding the lock (ownerDied), which may have
- * left temp files; it also names the holder in the error of a process that waited too long. A record that names a
- * live process on this host is honoured as a lock, as Bevara before this lock database honoured it: a command of a
- * new installation waits for a server still running the old one.
+ * The owner record (`write.lock`: pid, host, since, and `lock: "database"`) is written once the lock is held and
+ * removed before it is let go. One found by the next holder was left by a process that died holding the lock
+ * (ownerDied), which may have left temp files, whatever process has its number now; it also names the holder in
+ * the error of a process that waited too long. A record without `lock` was written by a Bevara from before the lock
+ * database, which locked by the record alone: while it names a live process on this host it is honoured, so a
+ * command of a new installation waits for a server still running the old one.
  *
  * Not reentrant: a locked section calls the unlocked forms of what it needs (Archive.exclusive hands them out).
  * Telling a nested call from a concurrent one would take AsyncLocalStorage, whose promise hook then runs for every
@@ -35,12 +36,14 @@ interface Owner {
   pid?: unknown;
   host?: unknown;
   since?: unknown;
+  /** 'database' in the records of this lock; absent in those of the lock before it. */
+  lock?: unknown;
 }
 
 export class ProcessLock {
   private queue: Promise<unknown> = Promise.resolve();
-  /** Sections of this process queued or running. */
-  private queuedCount = 0;
+  /** Sections of this process under the lock, queued or running (between() sections are not counted). */
+  private lockSections = 0;
   private db: Database.Database | undefined;
   /** The inode of the lock database `db` opened: another at its name means it was removed and made again. */
   private dbInode: number | undefined;
@@ -55,8 +58,8 @@ export class ProcessLock {
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.waitMs === 0 && this.queuedCount > 0) return Promise.reject(this.busy(this.ownerText()));
-    return this.queued(async () => {
+    if (this.waitMs === 0 && this.lockSections > 0) return Promise.reject(this.busy(this.ownerText()));
+    return this.lockSection(async () => {
       await this.acquire();
       return this.holding(fn);
     });
@@ -67,8 +70,8 @@ export class ProcessLock {
    * or this one): for housekeeping a reader may do in passing but must not wait for.
    */
   async runIfFree(fn: () => Promise<void>): Promise<boolean> {
-    if (this.queuedCount > 0) return false;
-    return this.queued(async () => {
+    if (this.lockSections > 0) return false;
+    return this.lockSection(async () => {
       if (!this.tryLock()) return false;
       await this.holding(fn);
       return true;
@@ -82,7 +85,7 @@ export class ProcessLock {
 
   /** The owner record is there and no one holds the lock: a process died holding it (it may have left temp files). */
   ownerDied(): boolean {
-    if (this.queuedCount > 0 || !fs.existsSync(this.file)) return false;
+    if (this.lockSections > 0 || !fs.existsSync(this.file)) return false;
     if (!this.tryLock()) return false;
     this.unlock();
     return fs.existsSync(this.file);
@@ -96,10 +99,14 @@ export class ProcessLock {
   }
 
   private queued<T>(fn: () => Promise<T>): Promise<T> {
-    this.queuedCount++;
-    const next = this.queue.then(fn).finally(() => this.queuedCount--);
+    const next = this.queue.then(fn);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private lockSection<T>(fn: () => Promise<T>): Promise<T> {
+    this.lockSections++;
+    return this.queued(fn).finally(() => this.lockSections--);
   }
 
   private async holding<T>(fn: () => Promise<T>): Promise<T> {
@@ -109,9 +116,10 @@ export class ProcessLock {
     } finally {
       try {
         fs.rmSync(this.file, { force: true });
-      } finally {
-        this.unlock();
+      } catch {
+        // left behind, the next holder takes it for the record of one that died: it only removes temp files
       }
+      this.unlock();
     }
   }
 
@@ -154,10 +162,11 @@ export class ProcessLock {
     this.db!.exec('ROLLBACK');
   }
 
-  /** An owner record naming another live process on this host: one of an older Bevara, which locks by the record alone. */
+  /** A record of the lock before this one (no `lock` field) naming another live process on this host. */
   private recordOfLiveProcess(): boolean {
     const owner = this.readOwner();
-    if (owner?.host !== os.hostname() || typeof owner.pid !== 'number' || owner.pid === process.pid) return false;
+    if (owner === undefined || owner.lock !== undefined) return false;
+    if (owner.host !== os.hostname() || typeof owner.pid !== 'number' || owner.pid === process.pid) return false;
     try {
       process.kill(owner.pid, 0);
       return true;
@@ -172,7 +181,7 @@ export class ProcessLock {
     try {
       const fd = fs.openSync(temp, 'wx', 0o644);
       try {
-        fs.writeSync(fd, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+        fs.writeSync(fd, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString(), lock: 'database' }));
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
