@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEVARA_BIN, bevara, bevaraIn, jsonError, jsonLines, REPO_ROOT } from '../support/cli.ts';
@@ -61,6 +62,23 @@ describe.concurrent('bevara command-line contract', () => {
     expect(r.code).toBe(2);
     expect(jsonError(r)).toEqual({ code: 'C-002', message: expect.stringContaining('BEVARA_ARCHIVE') });
     expect(r.stdout).toBe('');
+  });
+
+  it('serve exits 2 with C-006 on a port in use, letting go of its drop folder', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const drop = path.join(dir, 'drop-busy-port');
+    fs.mkdirSync(drop);
+    try {
+      const port = (holder.address() as net.AddressInfo).port;
+      const r = await bevaraIn(archiveDir, ['serve', '--port', String(port), '--drop', drop, '--audit-check', '0'], { timeoutMs: 30_000 });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}.*\\[C-006\\]$`, 'm'));
+      const once = await bevaraIn(archiveDir, ['watch', drop, '--once']);
+      expect(once.code, once.stderr).toBe(0);
+    } finally {
+      holder.close();
+    }
   });
 
   it('exits 2 with S-001 for an AIP that does not exist, as JSON and as text', async () => {

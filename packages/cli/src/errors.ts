@@ -7,6 +7,7 @@ export const CLI_ERRORS = {
   'C-003': { title: 'unexpected internal error', http: 500, exit: 2 },
   'C-004': { title: 'file not found or unreadable', http: 400, exit: 2 },
   'C-005': { title: 'no such route', http: 404, exit: 2 },
+  'C-006': { title: 'the server cannot listen on the address and port given', http: 500, exit: 2, retry: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type CliCode = keyof typeof CLI_ERRORS;

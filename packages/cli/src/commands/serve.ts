@@ -48,7 +48,11 @@ export const register: Register = (program, run) => {
           let audits: InstanceType<typeof AuditSchedule> | undefined;
           let resuming: NodeJS.Timeout | undefined;
           try {
-            await new Promise<void>((resolve, reject) => server.once('error', reject).listen(num(opts.port, 'port'), opts.host, resolve));
+            const port = num(opts.port, 'port');
+            await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, opts.host, resolve)).catch((e: unknown) => {
+              // a port in use or not ours to take: the operator's to mend, not a defect
+              throw new BevaraError('C-006', `cannot listen on ${opts.host}:${port}: ${(e as Error).message}`, { host: opts.host, port }, { cause: e });
+            });
             const addr = server.address();
             log({ level: 'info', msg: 'listening', address: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr) });
             service.resume();
