@@ -5,70 +5,15 @@
  * SIGTERM in the middle of a slow audit (which the next audit resumes). /metrics shows copies per
  * AIP, the oldest audit's age, failures, repairs, and the ingest of a package sent over HTTP.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generatePackage } from '../../packages/ingest/src/generator/generate.ts';
 import { writeZip } from '../../packages/ingest/src/generator/writers.ts';
 import { Archive } from '@bevara/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BEVARA_BIN, REPO_ROOT, bevaraIn, jsonError, jsonLines } from '../support/cli.ts';
+import { bevaraIn, jsonError, jsonLines } from '../support/cli.ts';
+import { serve } from './support/serve.ts';
 import { createSampleAip, sampleFiles, tempDir, twoCopyArchive } from './support/archive.ts';
-
-interface Served {
-  child: ChildProcess;
-  base: string;
-  logs: Record<string, unknown>[];
-  /** Resolves with the first log line (after `from`) that `match` accepts. */
-  until(match: (l: Record<string, unknown>) => boolean, from?: number, timeoutMs?: number): Promise<Record<string, unknown>>;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
-}
-
-function serve(dir: string, args: string[]): Promise<Served> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('BEVARA_')) env[k] = v;
-  const child = spawn(process.execPath, [BEVARA_BIN, 'serve', '--port', '0', ...args, '--archive', dir], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const logs: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  let rest = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    rest += d.toString();
-    const lines = rest.split('\n');
-    rest = lines.pop()!;
-    for (const l of lines) if (l.trim()) logs.push(JSON.parse(l) as Record<string, unknown>);
-    for (const w of waiters) w();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const until: Served['until'] = (match, from = 0, timeoutMs = 60_000) =>
-    new Promise((resolve, reject) => {
-      const look = (): void => {
-        const hit = logs.slice(from).find(match);
-        if (hit) {
-          waiters.delete(look);
-          clearTimeout(timer);
-          resolve(hit);
-        }
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(look);
-        reject(new Error(`no such log line within ${timeoutMs} ms; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`));
-      }, timeoutMs);
-      waiters.add(look);
-      void exited.then(() => look());
-      look();
-    });
-  return until((l) => l.msg === 'listening').then((l) => ({
-    child,
-    base: `http://${String(l.address)}`,
-    logs,
-    until,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exited;
-    },
-  }));
-}
 
 const metric = (text: string, name: string): number => {
   const m = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text);
