@@ -10,6 +10,7 @@ export { createNewFile } from './new-file.ts';
 export { Archive } from './archive/archive.ts';
 export { ProcessLock } from './archive/lock.ts';
 export type { ProcessLockOptions } from './archive/lock.ts';
+export { isLiveProcess } from './live-process.ts';
 export { tuneForStreaming } from './streaming-process.ts';
 export type { LockedWrites, OpenOptions, Progress } from './archive/archive.ts';
 export type { ArchiveConfig, StoreConfig, LocalStoreConfig, S3StoreConfig } from './archive/config.ts';

@@ -9,6 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isLiveProcess } from '@bevara/storage';
 import { IngestError } from '../errors.ts';
 import type { ValidationReport } from '../report/types.ts';
 import type { Receipt, SignedReceipt } from '../submission/receipt.ts';
@@ -51,13 +52,7 @@ const UNDECIDED: ReadonlySet<SubmissionStatus> = new Set(['received', 'validatin
 export function inProgress(state: SubmissionState): boolean {
   const owner = state.owner;
   if (!owner || owner.host !== os.hostname()) return false;
-  if (owner.start !== undefined) return processStart(owner.pid) === owner.start;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return owner.start !== undefined ? processStart(owner.pid) === owner.start : isLiveProcess(owner.pid);
 }
 
 /** When a process started, as Linux's /proc tells it (boot id and start time); undefined where there is no /proc. */

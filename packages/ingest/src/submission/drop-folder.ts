@@ -45,8 +45,8 @@ export class DropFolder {
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<DropOutcome[]> | undefined;
   private readonly lock: ProcessLock;
-  /** Held from start() to stop(): `release` lets go, `held` settles once it is let go. */
-  private hold: { release: () => void; held: Promise<void> } | undefined;
+  /** Lets go of the folder taken by start(); resolves once it is let go. */
+  private release: (() => Promise<void>) | undefined;
 
   constructor(readonly dir: string, private readonly options: DropFolderOptions) {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new IngestError('I-025', `drop folder ${dir} is not a folder`, { path: dir });
@@ -59,21 +59,12 @@ export class DropFolder {
 
   /** Takes the folder for this process (I-030 when another watches it) and scans it every interval until stop(). */
   async start(): Promise<void> {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let taken!: () => void;
-    const isTaken = new Promise<void>((resolve) => (taken = resolve));
-    const held = this.lock.run(async () => {
-      taken();
-      await released;
-    });
     try {
-      await Promise.race([isTaken, held]);
+      this.release = await this.lock.hold();
     } catch (e) {
       this.lock.close();
       throw e;
     }
-    this.hold = { release, held };
     const tick = () => {
       void this.scan()
         .catch((e: unknown) => this.options.log?.({ level: 'error', msg: 'drop folder scan failed', err: String((e as Error)?.stack ?? e) }))
@@ -89,9 +80,8 @@ export class DropFolder {
     try {
       await this.scanning?.catch(() => undefined);
     } finally {
-      this.hold?.release();
-      await this.hold?.held.catch(() => undefined);
-      this.hold = undefined;
+      await this.release?.().catch(() => undefined);
+      this.release = undefined;
       this.lock.close();
     }
   }
@@ -101,7 +91,7 @@ export class DropFolder {
    * stop() it takes the folder for the pass (I-030 when another process watches it).
    */
   scan(): Promise<DropOutcome[]> {
-    this.scanning ??= (this.hold ? this.scanOnce() : this.lock.run(() => this.scanOnce())).finally(() => { this.scanning = undefined; });
+    this.scanning ??= (this.release ? this.scanOnce() : this.lock.run(() => this.scanOnce())).finally(() => { this.scanning = undefined; });
     return this.scanning;
   }
 

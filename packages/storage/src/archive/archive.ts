@@ -20,7 +20,7 @@ import { verifyDetached } from '../signing/cms.ts';
 import { KeyStore, type CertificateInfo } from '../signing/keystore.ts';
 import type { TrustedCertificate } from '../signing/signer.ts';
 import { verifyObject, type ObjectVerification } from '../verify/object.ts';
-import { type ArchiveConfig, type Policy, type StoreConfig, readConfig, validateConfig } from './config.ts';
+import { type ArchiveConfig, type Policy, type StoreConfig, readConfig, requiredStoreConfigs, validateConfig } from './config.ts';
 import { FileJournal } from './journal.ts';
 import { AUDIT_PREFIX, CERTIFICATES_PREFIX, archivePaths, type ArchivePaths } from './layout.ts';
 import { ProcessLock } from './lock.ts';
@@ -471,7 +471,7 @@ export class Archive {
    */
   auditDue(now = new Date()): string[] {
     const config = readConfig(this.paths.dir);
-    const names = config.stores.slice(0, config.policy.copies).map((s) => s.name);
+    const names = requiredStoreConfigs(config).map((s) => s.name);
     return storesDue(readAuditState(this.paths.dir), names, config.policy.audit?.cycleDays ?? DEFAULT_CYCLE_DAYS, now);
   }
 

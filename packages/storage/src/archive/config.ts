@@ -46,6 +46,11 @@ export interface AuditPolicy {
 
 export const CONFIG_FILE = 'bevara.json';
 
+/** The stores every AIP must be on: the first `policy.copies` of `stores`, the primary first. */
+export function requiredStoreConfigs(config: ArchiveConfig): StoreConfig[] {
+  return config.stores.slice(0, config.policy.copies);
+}
+
 export function readConfig(dir: string): ArchiveConfig {
   const file = path.join(dir, CONFIG_FILE);
   let text: string;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import Database from 'better-sqlite3';
 import { StorageError, type BevaraError } from '../errors.ts';
+import { isLiveProcess } from '../live-process.ts';
 
 /**
  * One holder at a time, across processes: of an archive's writes (the audit log's chain and OCFL's version numbers
@@ -76,6 +77,26 @@ export class ProcessLock {
       await this.holding(fn);
       return true;
     });
+  }
+
+  /**
+   * Takes the lock and keeps it until the function it resolves to is called; that resolves once the lock is let
+   * go. For a holder for as long as it runs (a drop folder's watcher) rather than for one section.
+   */
+  async hold(): Promise<() => Promise<void>> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const isTaken = new Promise<void>((resolve) => (taken = resolve));
+    const held = this.run(async () => {
+      taken();
+      await released;
+    });
+    await Promise.race([isTaken, held]);
+    return async () => {
+      release();
+      await held;
+    };
   }
 
   /** Runs `fn` between this process's own sections under the lock, without taking the lock across processes. */
@@ -167,12 +188,7 @@ export class ProcessLock {
     const owner = this.readOwner();
     if (owner === undefined || owner.lock !== undefined) return false;
     if (owner.host !== os.hostname() || typeof owner.pid !== 'number' || owner.pid === process.pid) return false;
-    try {
-      process.kill(owner.pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
+    return isLiveProcess(owner.pid);
   }
 
   /** Written whole under a temporary name and renamed: a reader never sees part of it. */

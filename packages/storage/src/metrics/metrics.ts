@@ -5,7 +5,7 @@
  * figures that follow them are this process's own (metrics/ingest.ts).
  */
 import type { Archive } from '../archive/archive.ts';
-import { readConfig } from '../archive/config.ts';
+import { readConfig, requiredStoreConfigs } from '../archive/config.ts';
 import { readAuditState } from '../fixity/state.ts';
 import { promClient } from './prom-client.ts';
 
@@ -38,7 +38,7 @@ export async function renderMetrics(archive: Archive, now = new Date()): Promise
     help: 'Seconds since the last complete audit of the store audited longest ago (+Inf: never audited)',
     registers: [registry],
   });
-  const times = config.stores.slice(0, config.policy.copies).map((s) => state.stores[s.name]?.lastComplete);
+  const times = requiredStoreConfigs(config).map((s) => state.stores[s.name]?.lastComplete);
   age.set(times.some((t) => !t) || times.length === 0 ? Infinity : (now.getTime() - Math.min(...times.map((t) => Date.parse(t!)))) / 1000);
   gauge('bevara_audit_in_progress', '1 while an audit is unfinished (running or interrupted)', state.run ? 1 : 0);
 

@@ -99,8 +99,8 @@ export class KeyStore {
 
   /** Every certificate a signature of this archive may name: the current one first, then the retired. */
   certificates(): TrustedCertificate[] {
-    const current = this.current();
-    return [...(current ? [current] : []), ...this.retired()];
+    this.followRotation();
+    return [...(this.currentCert ? [this.currentCert.info] : []), ...this.retiredCerts.map((c) => c.info)];
   }
 
   /** Creates a self-signed RSA 3072 key and certificate and makes it current (retiring any old one). */
