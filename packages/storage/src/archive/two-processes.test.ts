@@ -141,3 +141,34 @@ it('runs one fixity audit at a time: another gives up at once with S-028 while o
     await first.close();
   }
 }, 60_000);
+
+it('refuses with S-006 a write after the stores in bevara.json changed other than by adding one, writing nothing', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-two-processes-'));
+  dirs.push(dir);
+  const server = await Archive.init(dir);
+  try {
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'bevara.json'), 'utf8')) as { stores: { name: string }[] };
+    config.stores[0]!.name = 'renamed';
+    fs.writeFileSync(path.join(dir, 'bevara.json'), JSON.stringify(config));
+    await expect(server.createAip(version('refused'))).rejects.toMatchObject({ code: 'S-006', message: expect.stringContaining('restart') });
+    expect(server.list()).toEqual([]);
+  } finally {
+    await server.close();
+  }
+});
+
+it('refuses with S-019 a catalog another process rebuilt with other tables than this one knows', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-two-processes-'));
+  dirs.push(dir);
+  await (await Archive.init(dir)).close();
+  // this process knows one more table than the process that rebuilds (another version of Bevara, say)
+  const extra = { name: 'test-extra/1', ddl: 'CREATE TABLE test_extra (x TEXT);', index: async () => undefined, remove: () => undefined };
+  const server = await Archive.open(dir, { catalogExtensions: [extra] });
+  try {
+    expect(server.list()).toEqual([]);
+    await inOtherProcess(dir, 'rebuild');
+    expect(() => server.list()).toThrow(expect.objectContaining({ code: 'S-019' }));
+  } finally {
+    await server.close();
+  }
+}, 60_000);
