@@ -48,6 +48,11 @@ export class WriteComparer {
     if (read !== chunk.length || !back.equals(chunk)) this.#same = false;
   }
 
+  /** Another reader (chunk-writer.ts, which took over the rest of the file) found a chunk that differed. */
+  differs(): void {
+    this.#same = false;
+  }
+
   /** The writer is done: the file's size, and whether each chunk read back was the chunk written. */
   finish(): Comparison {
     return { size: fstatSync(this.handle.fd).size, same: this.#same };

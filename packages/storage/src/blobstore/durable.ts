@@ -7,6 +7,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ChunkWriter } from './chunk-writer.ts';
 import { WriteComparer, type Comparison } from './compare-back.ts';
 import { TEMP_PREFIX } from './inputs.ts';
 import { FileReReader } from './reread.ts';
@@ -48,7 +49,7 @@ export interface DurableWriteOptions {
    * Read the file back while writing it. 'compare': every chunk, byte for byte with what was written
    * (compare-back.ts; for bytes `through` hashes). 'hash': a large file's SHA-256 on a worker thread
    * (reread.ts; for bytes hashed by someone else, whose digest this checks); files smaller than
-   * REREAD_FROM are not followed (a worker's start costs more than reading them back afterwards).
+   * LARGE_FILE_FROM are not followed (a worker's start costs more than reading them back afterwards).
    */
   reread?: 'compare' | 'hash';
   /**
@@ -74,6 +75,7 @@ export async function writeFileDurably(
   const handle = await open(temp, options.reread === 'compare' ? 'wx+' : 'wx');
   const comparer = options.reread === 'compare' ? new WriteComparer(handle) : undefined;
   let rereader: FileReReader | undefined;
+  let chunkWriter: ChunkWriter | undefined;
   try {
     // The disk's own error (ENOSPC, EIO) is the one to report: when the sink throws, Node 20's pipeline
     // may reject with the AbortError of the source it tears down instead.
@@ -94,6 +96,19 @@ export async function writeFileDurably(
       let issued = 0;
       for await (const chunk of chunks) {
         await landed();
+        // a large file goes on from a worker (chunk-writer.ts); bytes whose digest is claimed stay here, where the
+        // re-reading worker can follow the writes
+        if (!chunkWriter && issued >= LARGE_FILE_FROM && options.reread !== 'hash') {
+          if (previous) comparer?.wrote(previous.chunk, previous.position);
+          previous = undefined;
+          chunkWriter = new ChunkWriter(handle.fd, comparer !== undefined);
+        }
+        if (chunkWriter) {
+          await chunkWriter.write(chunk, issued);
+          issued += chunk.length;
+          writeback.wrote(chunk.length);
+          continue;
+        }
         written = issued;
         // a write's failure is kept, never left as a rejected promise nobody waits on yet
         inFlight = writeAll(handle, chunk, issued).then(undefined, (e: unknown) => void (diskError ??= e));
@@ -101,7 +116,7 @@ export async function writeFileDurably(
         previous = { chunk, position: issued };
         issued += chunk.length;
         writeback.wrote(chunk.length);
-        if (options.reread === 'hash' && !rereader && issued >= REREAD_FROM) rereader = new FileReReader(temp);
+        if (options.reread === 'hash' && !rereader && issued >= LARGE_FILE_FROM) rereader = new FileReReader(temp);
         // the worker follows in steps: telling it of every chunk costs the writer more than it gains
         if (rereader && written - told >= REREAD_STEP) {
           rereader.advance(written);
@@ -111,6 +126,7 @@ export async function writeFileDurably(
       await landed();
       written = issued;
       if (previous) comparer?.wrote(previous.chunk, previous.position);
+      if (chunkWriter && !(await chunkWriter.finish()).same) comparer?.differs();
     };
     try {
       if (options.through) await pipeline(source, options.through, sink);
@@ -127,6 +143,7 @@ export async function writeFileDurably(
     await rename(temp, file);
   } catch (e) {
     await rereader?.cancel();
+    await chunkWriter?.cancel();
     await handle.close().catch(() => {});
     await rm(temp, { force: true });
     throw e;
@@ -134,8 +151,11 @@ export async function writeFileDurably(
   if (options.sync !== false) await fsyncDir(dir);
 }
 
-/** Files from this size on are read back while they are written (DurableWriteOptions.reread). */
-const REREAD_FROM = 64 * 1024 * 1024;
+/**
+ * Files from this size on are read back while they are written (DurableWriteOptions.reread), and written on from a
+ * worker beyond it: either worker's start costs more than it saves on a smaller file.
+ */
+const LARGE_FILE_FROM = 64 * 1024 * 1024;
 /** Bytes written between two notices to the re-reading worker. */
 const REREAD_STEP = 4 * 1024 * 1024;
 

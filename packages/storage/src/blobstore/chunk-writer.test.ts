@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChunkWriter } from './chunk-writer.ts';
+import { LocalBlobStore } from './local.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'bevara-chunk-writer-'));
+  dirs.push(d);
+  return d;
+}
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('ChunkWriter', () => {
+  it('writes chunks of any size at their positions, more than its buffers at once, and finds them as written', async () => {
+    const file = path.join(tempDir(), 'f');
+    const fd = fs.openSync(file, 'wx+');
+    const writer = new ChunkWriter(fd, true);
+    // odd sizes: pieces and buffers end inside chunks; one chunk spans several buffers
+    const parts = [randomBytes(1), randomBytes(700_001), randomBytes(3_500_000), ...Array.from({ length: 6 }, () => randomBytes(1_048_576)), randomBytes(17)];
+    let position = 0;
+    for (const part of parts) {
+      await writer.write(part, position);
+      position += part.length;
+    }
+    expect(await writer.finish()).toEqual({ same: true });
+    fs.closeSync(fd);
+    expect(sha(fs.readFileSync(file))).toBe(sha(Buffer.concat(parts)));
+  });
+
+  it('a chunk that does not read back as written makes the result differ', async () => {
+    const file = path.join(tempDir(), 'f');
+    fs.writeFileSync(file, Buffer.alloc(100_000, 1));
+    // opened for appending, a write lands at the end whatever its position: the bytes at the position stay the old ones
+    const fd = fs.openSync(file, 'a+');
+    const writer = new ChunkWriter(fd, true);
+    await writer.write(Buffer.alloc(50_000, 2), 0);
+    expect(await writer.finish()).toEqual({ same: false });
+    fs.closeSync(fd);
+    expect(fs.statSync(file).size).toBe(150_000);
+  });
+
+  it('a write the file system refuses fails the write or finish() with its errno code', async () => {
+    const file = path.join(tempDir(), 'f');
+    fs.writeFileSync(file, '');
+    const fd = fs.openSync(file, 'r');
+    const writer = new ChunkWriter(fd, false);
+    const outcome = (async () => {
+      for (let i = 0; i < 4; i++) await writer.write(Buffer.alloc(1_048_576), i * 1_048_576);
+      await writer.finish();
+    })();
+    await expect(outcome).rejects.toMatchObject({ code: 'EBADF' });
+    await writer.cancel();
+    fs.closeSync(fd);
+  });
+});
+
+describe('LocalBlobStore.put of a large stream', () => {
+  const MiB = 1024 * 1024;
+  function chunks(count: number, fail?: Error): Readable {
+    let i = 0;
+    return new Readable({
+      read() {
+        if (i === count) return void this.push(null);
+        if (fail && i === count - 1) return void this.destroy(fail);
+        this.push(Buffer.alloc(MiB, i++ % 251));
+      },
+    });
+  }
+
+  it('goes on from the writing worker past 64 MiB: the object, its digest and the read-back are right', async () => {
+    const store = new LocalBlobStore({ name: 'local', root: tempDir() });
+    const expected = createHash('sha256');
+    for (let i = 0; i < 70; i++) expected.update(Buffer.alloc(MiB, i % 251));
+    const result = await store.put('o/large', chunks(70), { readBack: true });
+    expect(result).toEqual({ size: 70 * MiB, sha256: expected.digest('hex'), reread: true });
+    expect(await store.digest('o/large')).toEqual({ size: 70 * MiB, sha256: result.sha256 });
+  });
+
+  it('a source that fails past 64 MiB leaves nothing behind', async () => {
+    const root = tempDir();
+    const store = new LocalBlobStore({ name: 'local', root });
+    await expect(store.put('o/broken', chunks(70, new Error('source broke')), { readBack: true })).rejects.toThrow(/source broke/);
+    expect(await store.stat('o/broken')).toBeNull();
+    expect(fs.readdirSync(path.join(root, 'o'))).toEqual([]);
+  });
+});
