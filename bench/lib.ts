@@ -29,6 +29,11 @@ export function report(name: string, target: string, bevara: number[], baseline:
   console.log(`${name}: bevara ${b.toFixed(3)} ${unit}, baseline ${base.toFixed(3)} ${unit}, ratio ${ratio.toFixed(2)}× (target ${target})`);
 }
 
+/** Each round's pair: on a machine whose disk and memory vary from minute to minute, the spread says how far a median holds. */
+export function rounds(bevara: number[], baseline: number[]): void {
+  console.log(`  rounds (bevara / baseline): ${bevara.map((b, i) => `${b.toFixed(2)} / ${baseline[i]!.toFixed(2)}`).join(', ')}`);
+}
+
 /** The 1, 5 and 15 minute load averages, for the record next to a figure. */
 export function loadAverage(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(' / ');

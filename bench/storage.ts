@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Archive } from '@bevara/storage';
-import { loadAverage, median, report, timed } from './lib.ts';
+import { loadAverage, median, report, rounds, timed } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3);
@@ -35,12 +35,15 @@ try {
   // 1. one big file
   const big = path.join(work, 'big.bin');
   execFileSync('openssl', ['rand', '-out', big, String(BIG)]);
+  // the file on disk before anything is timed: its write-back would otherwise land in the first baseline's sync
+  execFileSync('sync');
   const cpTimes: number[] = [];
   const bevTimes: number[] = [];
   let bevRss = 0;
   let bevWall = 0;
   for (let i = 0; i < ROUNDS; i++) {
     const dest = path.join(work, `copy-${i}.bin`);
+    execFileSync('sync');
     cpTimes.push((await timed('sh', ['-c', `cp "${big}" "${dest}" && sync`])).wall);
     fs.rmSync(dest);
     const archive = await newArchive(`big-${i}`);
@@ -52,6 +55,7 @@ try {
     fs.rmSync(archive, { recursive: true });
   }
   report(`write ${(BIG / 1e9).toFixed(2)} GB into a new AIP vs cp+sync`, '≤ 1.3×', bevTimes, cpTimes);
+  rounds(bevTimes, cpTimes);
   console.log(`  load average ${loadAverage()} (the ratio means something only on an otherwise idle machine)`);
   console.log(`  peak RSS ${(bevRss / 1024).toFixed(0)} MB (target < 200 MB); process start-up and archive open ≈ ${bevWall.toFixed(2)} s extra`);
   fs.rmSync(big);
