@@ -57,6 +57,29 @@ describe.concurrent('bevara command-line contract', () => {
     expect(both).toMatchObject({ code: 0, stdout: '' });
   });
 
+  it('init leaves the catalog every command opens: the first command after it does not rebuild it', async () => {
+    const fresh = path.join(dir, 'fresh');
+    expect((await bevara(['init', fresh, '--json'])).code).toBe(0);
+    const catalog = path.join(fresh, 'catalog.sqlite');
+    const inode = fs.statSync(catalog).ino;
+    const list = await bevara(['list', '--json', '--archive', fresh]);
+    expect(list.code, list.stderr).toBe(0);
+    // a rebuild renames a new catalog over the old one
+    expect(fs.statSync(catalog).ino).toBe(inode);
+  });
+
+  it('demo --no-serve makes an archive with its sample deliveries archived, which later commands open as it is', async () => {
+    const demo = path.join(dir, 'demo');
+    const made = await bevara(['demo', demo, '--no-serve']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/Created the demo archive .*: 2 AIPs/);
+    const inode = fs.statSync(path.join(demo, 'catalog.sqlite')).ino;
+    const list = await bevara(['list', '--json', '--archive', demo]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(jsonLines(list.stdout)).toHaveLength(2);
+    expect(fs.statSync(path.join(demo, 'catalog.sqlite')).ino).toBe(inode);
+  });
+
   it('exits 2 with C-002 when no archive is given', async () => {
     const r = await bevara(['list', '--json']);
     expect(r.code).toBe(2);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Archive } from '@bevara/storage';
+import type { Archive, CatalogExtension } from '@bevara/storage';
 import type { Io } from './output/io.ts';
 import type { Exit } from './main.ts';
 
@@ -9,6 +9,8 @@ export interface Context {
   /** --archive, else BEVARA_ARCHIVE; C-002 when neither is given. */
   archiveDir(): string;
   openArchive(): Promise<Archive>;
+  /** The catalog's tables beyond storage's own (ERMS, access), with which every command opens the archive. */
+  catalogExtensions(): Promise<CatalogExtension[]>;
 }
 
 /**
@@ -24,14 +26,18 @@ export async function makeContext(io: Io, archiveOption: string | undefined): Pr
     if (!dir) throw new BevaraError('C-002', 'no archive given: use --archive DIR or set BEVARA_ARCHIVE');
     return path.resolve(dir);
   };
+  const catalogExtensions = async (): Promise<CatalogExtension[]> => {
+    const [{ ermsCatalog }, { accessCatalog }] = await Promise.all([import('@bevara/ingest'), import('@bevara/access')]);
+    return [ermsCatalog, accessCatalog()];
+  };
   return {
     io,
     archiveDir,
+    catalogExtensions,
     // Every command opens the archive with the ERMS tables, so any rebuild restores them too.
     openArchive: async () => {
       const dir = archiveDir(); // before the imports: without an archive, C-002 needs neither package
-      const [{ ermsCatalog }, { accessCatalog }] = await Promise.all([import('@bevara/ingest'), import('@bevara/access')]);
-      return Archive.open(dir, { catalogExtensions: [ermsCatalog, accessCatalog()] });
+      return Archive.open(dir, { catalogExtensions: await catalogExtensions() });
     },
   };
 }

@@ -20,13 +20,12 @@ export const register: Register = (program, run) => {
     .addHelpText('after', '\nEXIT STATUS\n  0 ready (or stopped by SIGINT/SIGTERM), 2 error')
     .action(
       run(async (ctx, dir: string, opts: { host: string; port: string; serve: boolean }) => {
-        const { accessCatalog } = await import('@bevara/access');
-        const { DEFAULT_AGREEMENT, DEFAULT_SUBMISSION_LIMITS, ermsCatalog, generatePackage, ingestPackage, SubmissionService, writeZip } = await import('@bevara/ingest');
+        const { DEFAULT_AGREEMENT, DEFAULT_SUBMISSION_LIMITS, generatePackage, ingestPackage, SubmissionService, writeZip } = await import('@bevara/ingest');
         const { Archive, BevaraError } = await import('@bevara/storage');
         const { createApp } = await import('../serve/app.ts');
         const target = path.resolve(dir);
         const fresh = !fs.existsSync(path.join(target, 'bevara.json'));
-        const options = { catalogExtensions: [ermsCatalog, accessCatalog()] };
+        const options = { catalogExtensions: await ctx.catalogExtensions() };
         const archive = fresh ? await Archive.init(target, options) : await Archive.open(target, options);
         try {
           if (fresh) {

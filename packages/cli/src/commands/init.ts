@@ -14,7 +14,8 @@ export const register: Register = (program, run) => {
       run(async (ctx, dir: string | undefined, opts: { subject?: string; json?: boolean }) => {
         const target = dir ? path.resolve(dir) : ctx.archiveDir();
         const { Archive } = await import('@bevara/storage');
-        const archive = await Archive.init(target, opts.subject ? { keySubject: opts.subject } : {});
+        // with the tables every command opens it with: the first command after this one need not rebuild the catalog
+        const archive = await Archive.init(target, { catalogExtensions: await ctx.catalogExtensions(), ...(opts.subject ? { keySubject: opts.subject } : {}) });
         const cert = archive.keys.current();
         await archive.close();
         if (ctx.io.json) {
