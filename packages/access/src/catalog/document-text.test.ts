@@ -47,6 +47,20 @@ describe('forEachRecordText', () => {
     expect(out).toEqual([[1, 'första dokumentet\nandra'], [2, ''], [3, 'tredje'], [4, '']]);
   });
 
+  it('reads a document that several records name once, and hands its text to each of them', async () => {
+    const { read } = store({ 'shared-slow.txt': 'gemensam bilaga', 'own.txt': 'egen' });
+    const reads: string[] = [];
+    const counted = (name: string): Promise<Buffer> => {
+      reads.push(name);
+      return read(name);
+    };
+    const records = [{ sources: [txt('shared-slow.txt')] }, { sources: [txt('own.txt'), txt('shared-slow.txt')] }, { sources: [] }, { sources: [txt('shared-slow.txt')] }];
+    const out: [string, string[]][] = [];
+    await forEachRecordText(records, counted, (_, text, outcomes) => out.push([text, outcomes]));
+    expect(out).toEqual([['gemensam bilaga', ['read']], ['egen\ngemensam bilaga', ['read', 'read']], ['', []], ['gemensam bilaga', ['read']]]);
+    expect(reads.sort()).toEqual(['own.txt', 'shared-slow.txt']);
+  });
+
   it("hands out what became of each document, in the order of the record's sources", async () => {
     const { read } = store({ 'bad-slow.xml': '<a><b></a>', 'good.xml': '<a>ja</a>', 'fine.txt': 'fint' });
     const records = [{ sources: [{ path: 'bad-slow.xml', kind: 'xml' as const, size: 10 }, { path: 'good.xml', kind: 'xml' as const, size: 9 }] }, { sources: [txt('fine.txt')] }];

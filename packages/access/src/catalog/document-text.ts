@@ -55,13 +55,23 @@ export async function forEachRecordText<R extends { sources: readonly TextSource
     emitUpTo(running[0]?.record ?? waiting);
   };
 
+  // A document several records name is read once: its text is kept from its first read until its last record.
+  const namings = new Map<string, number>();
+  for (const record of records) for (const source of record.sources) namings.set(source.path, (namings.get(source.path) ?? 0) + 1);
+  const shared = new Map<string, Promise<Settled>>();
   try {
     for (const [index, record] of records.entries()) {
       for (const source of record.sources) {
-        while (running.length > 0 && (running.length >= MAX_TEXT_READS || bytes + source.size > MAX_TEXT_BYTES)) await finishOldest(index);
-        const text = read(source.path).then((b) => extractText(source.kind, b, budget));
-        running.push({ record: index, size: source.size, text: text.then((t): Settled => ({ ok: true, read: t }), (error: unknown): Settled => ({ ok: false, error })) });
-        bytes += source.size;
+        const kept = shared.get(source.path);
+        const size = kept ? 0 : source.size;
+        while (running.length > 0 && (running.length >= MAX_TEXT_READS || bytes + size > MAX_TEXT_BYTES)) await finishOldest(index);
+        const text = kept ?? read(source.path).then((b) => extractText(source.kind, b, budget)).then((t): Settled => ({ ok: true, read: t }), (error: unknown): Settled => ({ ok: false, error }));
+        const left = namings.get(source.path)! - 1;
+        namings.set(source.path, left);
+        if (left > 0) shared.set(source.path, text);
+        else shared.delete(source.path);
+        running.push({ record: index, size, text });
+        bytes += size;
       }
     }
     while (running.length > 0) await finishOldest(records.length);
