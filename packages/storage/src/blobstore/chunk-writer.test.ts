@@ -18,45 +18,82 @@ function tempDir(): string {
 }
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-describe('ChunkWriter', () => {
-  it('writes chunks of any size at their positions, more than its buffers at once, and finds them as written', async () => {
-    const file = path.join(tempDir(), 'f');
+/** Whether the file system under `dir` opens files with O_DIRECT (ext4 and tmpfs do; some others refuse it). */
+function opensDirect(dir: string): boolean {
+  const probe = path.join(dir, 'probe');
+  try {
+    fs.closeSync(fs.openSync(probe, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_DIRECT));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+}
+const openDescriptors = (): number => fs.readdirSync('/proc/self/fd').length;
+
+describe.each([
+  { mode: 'around the page cache where it can', direct: true },
+  { mode: 'through the page cache', direct: false },
+])('ChunkWriter, $mode', ({ direct }) => {
+  it('writes chunks of any size from any position, more than its slots at once, and finds them as written', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'f');
     const fd = fs.openSync(file, 'wx+');
-    const writer = new ChunkWriter(fd, true);
-    // odd sizes: pieces and buffers end inside chunks; one chunk spans several buffers
-    const parts = [randomBytes(1), randomBytes(700_001), randomBytes(3_500_000), ...Array.from({ length: 6 }, () => randomBytes(1_048_576)), randomBytes(17)];
-    let position = 0;
+    // the first bytes as a caller writes them before it hands the rest over: the writer starts inside a page
+    const head = randomBytes(5_000);
+    fs.writeSync(fd, head, 0, head.length, 0);
+    const descriptors = openDescriptors();
+    const writer = new ChunkWriter(fd, file, { compare: true, direct });
+    expect(writer.direct).toBe(direct && opensDirect(dir));
+    // odd sizes: pages and slots (8 MiB, three of them) end inside chunks; one chunk spans two slots
+    const parts = [randomBytes(1), randomBytes(700_001), randomBytes(9_000_000), ...Array.from({ length: 20 }, () => randomBytes(1_048_576)), randomBytes(17)];
+    let position = head.length;
     for (const part of parts) {
       await writer.write(part, position);
       position += part.length;
     }
     expect(await writer.finish()).toEqual({ same: true });
+    // the descriptor of its own is closed again
+    expect(openDescriptors()).toBe(descriptors);
     fs.closeSync(fd);
-    expect(sha(fs.readFileSync(file))).toBe(sha(Buffer.concat(parts)));
+    expect(sha(fs.readFileSync(file))).toBe(sha(Buffer.concat([head, ...parts])));
   });
 
   it('a chunk that does not read back as written makes the result differ', async () => {
     const file = path.join(tempDir(), 'f');
     fs.writeFileSync(file, Buffer.alloc(100_000, 1));
-    // opened for appending, a write lands at the end whatever its position: the bytes at the position stay the old ones
+    // opened for appending, a write through this descriptor lands at the end whatever its position: the bytes at the
+    // position stay the old ones (around the page cache, those of the last partial page)
     const fd = fs.openSync(file, 'a+');
-    const writer = new ChunkWriter(fd, true);
+    const writer = new ChunkWriter(fd, file, { compare: true, direct });
     await writer.write(Buffer.alloc(50_000, 2), 0);
     expect(await writer.finish()).toEqual({ same: false });
     fs.closeSync(fd);
-    expect(fs.statSync(file).size).toBe(150_000);
+    expect(fs.statSync(file).size).toBe(writer.direct ? 100_000 + (50_000 % 4096) : 150_000);
   });
 
   it('a write the file system refuses fails the write or finish() with its errno code', async () => {
     const file = path.join(tempDir(), 'f');
     fs.writeFileSync(file, '');
     const fd = fs.openSync(file, 'r');
-    const writer = new ChunkWriter(fd, false);
+    // the descriptor given is read-only: what goes through it fails, around the page cache the partial first page
+    const writer = new ChunkWriter(fd, file, { compare: false, direct });
     const outcome = (async () => {
-      for (let i = 0; i < 4; i++) await writer.write(Buffer.alloc(1_048_576), i * 1_048_576);
+      for (let i = 0; i < 6; i++) await writer.write(Buffer.alloc(1_048_576), i * 1_048_576 + 1);
       await writer.finish();
     })();
     await expect(outcome).rejects.toMatchObject({ code: 'EBADF' });
+    await writer.cancel();
+    fs.closeSync(fd);
+  });
+
+  it('chunks must follow each other', async () => {
+    const file = path.join(tempDir(), 'f');
+    const fd = fs.openSync(file, 'wx+');
+    const writer = new ChunkWriter(fd, file, { compare: true, direct });
+    await writer.write(Buffer.alloc(10), 0);
+    await expect(writer.write(Buffer.alloc(10), 20)).rejects.toThrow(/does not follow/);
     await writer.cancel();
     fs.closeSync(fd);
   });

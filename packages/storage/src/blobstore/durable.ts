@@ -101,12 +101,13 @@ export async function writeFileDurably(
         if (!chunkWriter && issued >= LARGE_FILE_FROM && options.reread !== 'hash') {
           if (previous) comparer?.wrote(previous.chunk, previous.position);
           previous = undefined;
-          chunkWriter = new ChunkWriter(handle.fd, comparer !== undefined);
+          chunkWriter = new ChunkWriter(handle.fd, temp, { compare: comparer !== undefined, direct: true });
         }
         if (chunkWriter) {
           await chunkWriter.write(chunk, issued);
           issued += chunk.length;
-          writeback.wrote(chunk.length);
+          // bytes written around the page cache are on their way to the disk already
+          if (!chunkWriter.direct) writeback.wrote(chunk.length);
           continue;
         }
         written = issued;
