@@ -127,6 +127,12 @@ parentPort.on('message', (job) => {
 });
 `;
 
+/**
+ * Slot memories of writers that finished, for the next: a WebAssembly memory is freed only when garbage collection
+ * finds it, which may be long after its writer is done (six large files in one ingest held six, 144 MB).
+ */
+const idleSlotMemories: SharedArrayBuffer[] = [];
+
 type Answer = { slot: number; same: boolean } | { slot: number; error: string; message: string };
 
 /** A slot being filled: where its byte 0 sits in the file, and its filled bytes [from, to). */
@@ -144,6 +150,7 @@ export class ChunkWriter {
    */
   readonly direct: boolean;
   readonly #worker: Worker;
+  readonly #memory: SharedArrayBuffer;
   readonly #slots: Buffer;
   readonly #directFd: number | undefined;
   readonly #free: number[] = [];
@@ -165,12 +172,12 @@ export class ChunkWriter {
   constructor(fd: number, file: string, { compare, direct }: { compare: boolean; direct: boolean }) {
     this.#directFd = direct ? openDirect(file, compare) : undefined;
     this.direct = this.#directFd !== undefined;
-    const memory = new WebAssembly.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE, shared: true });
-    this.#slots = Buffer.from(memory.buffer);
+    this.#memory = idleSlotMemories.pop() ?? new WebAssembly.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE, shared: true }).buffer;
+    this.#slots = Buffer.from(this.#memory);
     for (let slot = SLOTS - 1; slot >= 0; slot--) this.#free.push(slot);
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { fd, directFd: this.#directFd ?? null, memory: memory.buffer, compare, slotBytes: SLOT_BYTES, page: PAGE, piece: PIECE_BYTES },
+      workerData: { fd, directFd: this.#directFd ?? null, memory: this.#memory, compare, slotBytes: SLOT_BYTES, page: PAGE, piece: PIECE_BYTES },
     });
     this.#worker.on('message', (answer: Answer) => {
       this.#out--;
@@ -241,10 +248,14 @@ export class ChunkWriter {
     }
   }
 
-  /** Stops the worker, then closes the direct descriptor: no write of the worker's can be pending on it by then. */
+  /**
+   * Stops the worker, then closes the direct descriptor and gives the slots to the next writer: no read or write of
+   * the worker's can be pending on either by then.
+   */
   #close(): Promise<void> {
     this.#closed ??= this.#worker.terminate().then(() => {
       if (this.#directFd !== undefined) closeSync(this.#directFd);
+      idleSlotMemories.push(this.#memory);
     });
     return this.#closed;
   }
