@@ -55,7 +55,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 // pdf.js writes its warnings with console.log; they are not the archive's output
 for (const name of ['log', 'info', 'warn', 'error', 'debug']) console[name] = () => {};
 // pdf.js loads its parser (pdf.worker.mjs) at the first document unless globalThis.pdfjsWorker holds it: both load
-// when the worker starts, ahead of the first document
+// when the worker starts, ahead of the first document. It also tries to load @napi-rs/canvas, to draw pages, which
+// the install leaves out (README): text needs no drawing.
 const pdfjs = Promise.all([import(workerData.pdfjs), import(workerData.pdfjsWorker)]).then(([api, parser]) => {
   globalThis.pdfjsWorker = parser;
   return api;
