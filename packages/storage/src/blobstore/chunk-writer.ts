@@ -175,10 +175,16 @@ export class ChunkWriter {
     this.#memory = idleSlotMemories.pop() ?? new WebAssembly.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE, shared: true }).buffer;
     this.#slots = Buffer.from(this.#memory);
     for (let slot = SLOTS - 1; slot >= 0; slot--) this.#free.push(slot);
-    this.#worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { fd, directFd: this.#directFd ?? null, memory: this.#memory, compare, slotBytes: SLOT_BYTES, page: PAGE, piece: PIECE_BYTES },
-    });
+    try {
+      this.#worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { fd, directFd: this.#directFd ?? null, memory: this.#memory, compare, slotBytes: SLOT_BYTES, page: PAGE, piece: PIECE_BYTES },
+      });
+    } catch (e) {
+      if (this.#directFd !== undefined) closeSync(this.#directFd);
+      idleSlotMemories.push(this.#memory);
+      throw e;
+    }
     this.#worker.on('message', (answer: Answer) => {
       this.#out--;
       this.#free.push(answer.slot);
