@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChunkWriter } from './chunk-writer.ts';
 import { LocalBlobStore } from './local.ts';
 
@@ -88,6 +88,49 @@ describe.each([
     fs.closeSync(fd);
   });
 
+  it('any start and length, across page and slot boundaries, lands exactly', async () => {
+    const SLOT = 8 * 1024 * 1024;
+    for (const start of [0, 1, 4095, 5000]) {
+      for (const length of [1, 4097, SLOT + 1, 2 * SLOT + 333]) {
+        const dir = tempDir();
+        const file = path.join(dir, 'f');
+        const fd = fs.openSync(file, 'wx+');
+        const head = randomBytes(start);
+        fs.writeSync(fd, head, 0, start, 0);
+        const writer = new ChunkWriter(fd, file, { compare: true, direct });
+        const body = randomBytes(length);
+        // three uneven chunks
+        const cuts = [0, Math.floor(length / 3), Math.floor((2 * length) / 3) + 1, length].map((c) => Math.min(c, length));
+        for (let i = 0; i < 3; i++) await writer.write(body.subarray(cuts[i], cuts[i + 1]), start + cuts[i]!);
+        expect(await writer.finish(), `start ${start}, length ${length}`).toEqual({ same: true });
+        fs.closeSync(fd);
+        expect(fs.readFileSync(file).equals(Buffer.concat([head, body])), `start ${start}, length ${length}`).toBe(true);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('a writer stopped with slots in flight changes its file no more once stopped, and the next writer reuses its slots', async () => {
+    const dir = tempDir();
+    const first = path.join(dir, 'first');
+    const fdA = fs.openSync(first, 'wx+');
+    const a = new ChunkWriter(fdA, first, { compare: true, direct });
+    for (let i = 0; i < 3; i++) await a.write(Buffer.alloc(8 * 1024 * 1024, 0xaa), i * 8 * 1024 * 1024);
+    await a.cancel();
+    const stopped = fs.readFileSync(first);
+    const second = path.join(dir, 'second');
+    const fdB = fs.openSync(second, 'wx+');
+    const b = new ChunkWriter(fdB, second, { compare: true, direct });
+    const bytes = Buffer.alloc(20 * 1024 * 1024, 0xbb);
+    await b.write(bytes, 0);
+    expect(await b.finish()).toEqual({ same: true });
+    fs.closeSync(fdB);
+    expect(fs.readFileSync(second).equals(bytes)).toBe(true);
+    expect(fs.readFileSync(first).equals(stopped)).toBe(true);
+    expect(stopped.includes(0xbb)).toBe(false);
+    fs.closeSync(fdA);
+  });
+
   it('chunks must follow each other', async () => {
     const file = path.join(tempDir(), 'f');
     const fd = fs.openSync(file, 'wx+');
@@ -96,6 +139,34 @@ describe.each([
     await expect(writer.write(Buffer.alloc(10), 20)).rejects.toThrow(/does not follow/);
     await writer.cancel();
     fs.closeSync(fd);
+  });
+});
+
+describe('ChunkWriter without page-aligned memory', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.resetModules();
+  });
+
+  it('writes through the page cache, right, and leaves no descriptor open', async () => {
+    // a process whose address space is limited (ulimit -v) cannot have a WebAssembly memory: V8 reserves gigabytes
+    vi.spyOn((globalThis as unknown as { WebAssembly: { Memory: new () => object } }).WebAssembly, 'Memory').mockImplementation(() => {
+      throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+    });
+    vi.resetModules();
+    // a fresh module: its pool holds no memory an earlier writer left
+    const { ChunkWriter: Fresh } = await import('./chunk-writer.ts');
+    const file = path.join(tempDir(), 'f');
+    const fd = fs.openSync(file, 'wx+');
+    const descriptors = openDescriptors();
+    const writer = new Fresh(fd, file, { compare: true, direct: true });
+    expect(writer.direct).toBe(false);
+    const bytes = randomBytes(9_000_000);
+    await writer.write(bytes, 0);
+    expect(await writer.finish()).toEqual({ same: true });
+    expect(openDescriptors()).toBe(descriptors);
+    fs.closeSync(fd);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
   });
 });
 

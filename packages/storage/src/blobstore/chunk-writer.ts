@@ -6,15 +6,16 @@
  * kind of virtual machine a buffered write costs the kernel more than anything else the ingest of a large file does,
  * and that cost changes from minute to minute (0.5–2.6 s of system time for 1 GB), because the page cache takes its
  * pages from memory the host has reclaimed (virtio-balloon free page reporting) and faults in again; a direct write
- * of 1 GB took 0.15–0.4 s of system time and about half a second (bench/README.md). The read-back then comes from the
- * disk, not from the page cache: it checks what the disk holds.
+ * of 1 GB took 0.15–0.4 s of system time and about half a second (bench/README.md). The read-back of a page written
+ * so comes from the disk, not from the page cache: it checks what the disk holds.
  *
- * On a file system without O_DIRECT (a refusal to open with it, or to write with it) the worker writes through the
- * page cache in 16 KiB calls: Linux (6.x) gives a file written in large calls large page-cache folios, which cost
- * about three times as much there.
+ * Where O_DIRECT is refused (by the file system, at the second open or the first such write, or by the process's
+ * limits: no second descriptor, no page-aligned memory) the worker writes through the page cache in 16 KiB calls:
+ * Linux (6.x) gives a file written in large calls large page-cache folios, which cost about three times as much here.
  *
  * Bytes cross to the worker through slots of one shared memory, page-aligned as O_DIRECT needs (a WebAssembly
- * memory's buffer starts on a page). The caller's chunk is copied into a slot, which is not written to again until
+ * memory's buffer starts on a page), which also holds the worker's direct read-back. The caller's chunk is copied
+ * into a slot, which is not written to again until
  * the worker has written and compared it, so the worker writes and compares exactly what the caller hashed. A
  * byte's offset in its slot and its position in the file are the same modulo a page, so every whole page goes direct.
  */
@@ -28,6 +29,8 @@ const PAGE = 4096;
 const SLOT_BYTES = 8 * 1024 * 1024;
 /** Slots in circulation: the caller fills one while the worker writes one and reads back another. */
 const SLOTS = 3;
+/** The slots, then the region a direct read-back lands in. */
+const MEMORY_BYTES = (SLOTS + 1) * SLOT_BYTES;
 /** Bytes per buffered write call (see above): 16 KiB measured fastest against 4 KiB–1 MiB. */
 const PIECE_BYTES = 16 * 1024;
 const WASM_PAGE = 65536;
@@ -39,16 +42,14 @@ declare const WebAssembly: { Memory: new (size: { initial: number; maximum: numb
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { fd, directFd, memory, compare, slotBytes, page, piece } = workerData;
+const { fd, directFd, memory, compare, slotBytes, slots: slotCount, page, piece } = workerData;
 const slots = Buffer.from(memory);
 let direct = directFd !== null;
-// Direct reads land in page-aligned memory; buffered ones off a page boundary: copying page-cache pages into a
-// page-aligned buffer runs about three times slower here (compare-back.ts).
-let alignedBack;
+// Direct reads land in the page-aligned region after the slots; buffered ones off a page boundary: copying
+// page-cache pages into a page-aligned buffer runs about three times slower here (compare-back.ts).
+const alignedBack = slots.subarray(slotCount * slotBytes);
 let offPageBack;
-const back = () => direct
-  ? (alignedBack ??= Buffer.from(new WebAssembly.Memory({ initial: slotBytes / ${WASM_PAGE} }).buffer))
-  : (offPageBack ??= Buffer.allocUnsafeSlow(slotBytes + 64).subarray(64));
+const back = () => (direct ? alignedBack : (offPageBack ??= Buffer.allocUnsafeSlow(slotBytes + 64).subarray(64)));
 
 const call = (op, ...args) => new Promise((resolve, reject) => op(...args, (e, n) => (e ? reject(e) : resolve(n))));
 
@@ -72,7 +73,7 @@ async function write({ slot, from, to, position }) {
     for (let at = pages.start; at < pages.end; ) at += await call(fs.write, directFd, slots, base + at, pages.end - at, position + at);
   } catch (e) {
     // a file system that opens with O_DIRECT but will not write so (a coarser alignment): through the page cache
-    if (e.code !== 'EINVAL') throw e;
+    if (e.code !== 'EINVAL' && e.code !== 'EOPNOTSUPP') throw e;
     direct = false;
     writeBuffered(base, pages.start, pages.end, position);
   }
@@ -131,7 +132,24 @@ parentPort.on('message', (job) => {
  * Slot memories of writers that finished, for the next: a WebAssembly memory is freed only when garbage collection
  * finds it, which may be long after its writer is done (six large files in one ingest held six, 144 MB).
  */
-const idleSlotMemories: SharedArrayBuffer[] = [];
+const idleSlotMemories: SlotMemory[] = [];
+
+/** The slots' memory, and whether it starts on a page (else the writes go through the page cache). */
+interface SlotMemory {
+  buffer: SharedArrayBuffer;
+  aligned: boolean;
+}
+
+function slotMemory(): SlotMemory {
+  const idle = idleSlotMemories.pop();
+  if (idle) return idle;
+  try {
+    return { buffer: new WebAssembly.Memory({ initial: MEMORY_BYTES / WASM_PAGE, maximum: MEMORY_BYTES / WASM_PAGE, shared: true }).buffer, aligned: true };
+  } catch {
+    // V8 reserves gigabytes of address space around a WebAssembly memory, which a limit on it (ulimit -v) refuses
+    return { buffer: new SharedArrayBuffer(MEMORY_BYTES), aligned: false };
+  }
+}
 
 type Answer = { slot: number; same: boolean } | { slot: number; error: string; message: string };
 
@@ -150,7 +168,7 @@ export class ChunkWriter {
    */
   readonly direct: boolean;
   readonly #worker: Worker;
-  readonly #memory: SharedArrayBuffer;
+  readonly #memory: SlotMemory;
   readonly #slots: Buffer;
   readonly #directFd: number | undefined;
   readonly #free: number[] = [];
@@ -170,15 +188,15 @@ export class ChunkWriter {
    * its own opened with O_DIRECT.
    */
   constructor(fd: number, file: string, { compare, direct }: { compare: boolean; direct: boolean }) {
-    this.#directFd = direct ? openDirect(file, compare) : undefined;
+    this.#memory = slotMemory();
+    this.#slots = Buffer.from(this.#memory.buffer);
+    this.#directFd = direct && this.#memory.aligned ? openDirect(file, compare) : undefined;
     this.direct = this.#directFd !== undefined;
-    this.#memory = idleSlotMemories.pop() ?? new WebAssembly.Memory({ initial: (SLOTS * SLOT_BYTES) / WASM_PAGE, maximum: (SLOTS * SLOT_BYTES) / WASM_PAGE, shared: true }).buffer;
-    this.#slots = Buffer.from(this.#memory);
     for (let slot = SLOTS - 1; slot >= 0; slot--) this.#free.push(slot);
     try {
       this.#worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { fd, directFd: this.#directFd ?? null, memory: this.#memory, compare, slotBytes: SLOT_BYTES, page: PAGE, piece: PIECE_BYTES },
+        workerData: { fd, directFd: this.#directFd ?? null, memory: this.#memory.buffer, compare, slotBytes: SLOT_BYTES, slots: SLOTS, page: PAGE, piece: PIECE_BYTES },
       });
     } catch (e) {
       if (this.#directFd !== undefined) closeSync(this.#directFd);
@@ -260,20 +278,25 @@ export class ChunkWriter {
    */
   #close(): Promise<void> {
     this.#closed ??= this.#worker.terminate().then(() => {
-      if (this.#directFd !== undefined) closeSync(this.#directFd);
-      idleSlotMemories.push(this.#memory);
+      try {
+        if (this.#directFd !== undefined) closeSync(this.#directFd);
+      } finally {
+        idleSlotMemories.push(this.#memory);
+      }
     });
     return this.#closed;
   }
 }
 
-/** A second descriptor of `file` opened with O_DIRECT, or none where the file system refuses it. */
+/**
+ * A second descriptor of `file` opened with O_DIRECT, or none where it cannot be had: the file system refuses the flag
+ * (EINVAL), the process has no descriptor to spare (EMFILE), the file's mode forbids opening it again (EACCES). The
+ * caller's descriptor then writes it all.
+ */
 function openDirect(file: string, forReading: boolean): number | undefined {
   try {
     return openSync(file, (forReading ? constants.O_RDWR : constants.O_WRONLY) | constants.O_DIRECT);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EINVAL' || code === 'EOPNOTSUPP') return undefined;
-    throw e;
+  } catch {
+    return undefined;
   }
 }

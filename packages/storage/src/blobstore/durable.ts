@@ -143,8 +143,9 @@ export async function writeFileDurably(
     options.beforeRename?.(reread);
     await rename(temp, file);
   } catch (e) {
-    await rereader?.cancel();
-    await chunkWriter?.cancel();
+    // the write's own failure is the one to report, and the temp file goes whatever stopping its readers meets
+    await rereader?.cancel().catch(() => {});
+    await chunkWriter?.cancel().catch(() => {});
     await handle.close().catch(() => {});
     await rm(temp, { force: true });
     throw e;
