@@ -93,6 +93,25 @@ describe('bevara start-up bundle', () => {
     expect(await run(['--version'])).toEqual(first);
   });
 
+  it("removes what a writer of the code cache killed before its rename left, once it is an hour old", async () => {
+    const cache = path.join(dir, 'abandoned');
+    const run = (args: string[]) => bevara(args, { env: { BEVARA_CLI_CACHE: cache } });
+    expect((await run(['--version'])).code).toBe(0);
+    const codeCache = path.join(cache, readManifest(cache).build, 'code-cache');
+    const [name] = fs.readdirSync(codeCache);
+    // as a killed writer leaves them: its temporary file, and no cache
+    const old = path.join(codeCache, `${name}.99999.0badc0de`);
+    const recent = path.join(codeCache, `${name}.99998.0c0ffee0`);
+    fs.writeFileSync(old, 'partial');
+    fs.writeFileSync(recent, 'partial');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    fs.utimesSync(old, twoHoursAgo, twoHoursAgo);
+    fs.rmSync(path.join(codeCache, name!));
+    expect((await run(['--version'])).code).toBe(0);
+    // the cache is made again; the old leftover is gone, the recent one may still be a live writer's
+    expect(fs.readdirSync(codeCache).sort()).toEqual([name, path.basename(recent)].sort());
+  });
+
   it('runs through tsx when no bundle can be kept', async () => {
     const blocker = path.join(dir, 'a-file');
     fs.writeFileSync(blocker, '');

@@ -198,6 +198,26 @@ function keepCodeCache(script, file) {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(temp, { force: true }); // the next start compiles again
   }
+  removeAbandoned(file);
+}
+
+/**
+ * The temporary files of writers of `file` that were killed before their rename: old enough (KEEP_SUPERSEDED_MS) that
+ * no live writer can still be making them.
+ */
+function removeAbandoned(file) {
+  const now = Date.now();
+  const prefix = `${path.basename(file)}.`;
+  try {
+    for (const name of fs.readdirSync(path.dirname(file))) {
+      if (!name.startsWith(prefix)) continue;
+      const temp = path.join(path.dirname(file), name);
+      const stat = fs.statSync(temp, { throwIfNoEntry: false });
+      if (stat !== undefined && now - stat.mtimeMs > KEEP_SUPERSEDED_MS) fs.rmSync(temp, { force: true });
+    }
+  } catch {
+    // a folder that cannot be read holds nothing this process wrote
+  }
 }
 
 /**
