@@ -15,9 +15,9 @@
  *
  * Bytes cross to the worker through slots of one shared memory, page-aligned as O_DIRECT needs (a WebAssembly
  * memory's buffer starts on a page), which also holds the worker's direct read-back. The caller's chunk is copied
- * into a slot, which is not written to again until
- * the worker has written and compared it, so the worker writes and compares exactly what the caller hashed. A
- * byte's offset in its slot and its position in the file are the same modulo a page, so every whole page goes direct.
+ * into a slot, which is not written to again until the worker has written and compared it, so the worker writes and
+ * compares exactly what the caller hashed. A byte's offset in its slot and its position in the file are the same
+ * modulo a page, so every whole page goes direct.
  */
 import { closeSync, constants, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
