@@ -206,15 +206,9 @@ function keepCodeCache(script, file) {
  * no live writer can still be making them.
  */
 function removeAbandoned(file) {
-  const now = Date.now();
   const prefix = `${path.basename(file)}.`;
   try {
-    for (const name of fs.readdirSync(path.dirname(file))) {
-      if (!name.startsWith(prefix)) continue;
-      const temp = path.join(path.dirname(file), name);
-      const stat = fs.statSync(temp, { throwIfNoEntry: false });
-      if (stat !== undefined && now - stat.mtimeMs > KEEP_SUPERSEDED_MS) fs.rmSync(temp, { force: true });
-    }
+    removeOld(path.dirname(file), (name) => name.startsWith(prefix));
   } catch {
     // a folder that cannot be read holds nothing this process wrote
   }
@@ -252,10 +246,15 @@ function nearestTsconfig(dir) {
 
 /** Removes old builds and the leftovers of interrupted ones, never the current build. */
 function removeSuperseded(cache, current) {
+  removeOld(cache, (name) => name !== current && name !== MANIFEST);
+}
+
+/** Removes the entries of `dir` that `chosen` names and that are older than KEEP_SUPERSEDED_MS. */
+function removeOld(dir, chosen) {
   const now = Date.now();
-  for (const entry of fs.readdirSync(cache, { withFileTypes: true })) {
-    if (entry.name === current || entry.name === MANIFEST) continue;
-    const file = path.join(cache, entry.name);
+  for (const name of fs.readdirSync(dir)) {
+    if (!chosen(name)) continue;
+    const file = path.join(dir, name);
     const stat = fs.statSync(file, { throwIfNoEntry: false });
     if (stat !== undefined && now - stat.mtimeMs > KEEP_SUPERSEDED_MS) fs.rmSync(file, { recursive: true, force: true });
   }
